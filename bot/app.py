@@ -1,0 +1,47 @@
+"""Opening the router for a front end, building the fact base first when it is missing or stale.
+
+A newcomer's first `showbot ask` must just work, and a curator editing the bundled pack must not have
+to remember to rebuild: both cases are handled here, for every adapter alike.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.router import Router
+from bot.settings import Settings
+from bot.store import FactBase
+
+
+def _stale(db_path: Path, knowledge_dir: Path) -> bool:
+    """True when the database was built from `knowledge_dir` and a pack file changed since."""
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+            row = conn.execute("select value from meta where key = 'knowledge_dir'").fetchone()
+    except sqlite3.Error:
+        return False
+    if not row or Path(row[0]) != knowledge_dir.resolve():
+        return False
+    from bot.build import knowledge_mtime
+
+    return knowledge_mtime(knowledge_dir) > db_path.stat().st_mtime
+
+
+def ensure_database(settings: Settings, db_path: Path, notify: Callable[[str], None]) -> None:
+    missing = not db_path.exists()
+    if not missing and not _stale(db_path, settings.knowledge_dir):
+        return
+    from bot.build import build
+
+    why = "No fact base yet" if missing else "The knowledge packs changed"
+    notify(f"{why}: building {db_path} from {settings.knowledge_dir} ...")
+    report = build(settings.knowledge_dir, db_path)
+    notify(f"Built {report.shows} show(s), {report.facts} facts in {report.seconds:.2f}s.")
+
+
+def open_router(settings: Settings, db_path: Path | None, notify: Callable[[str], None]) -> Router:
+    path = db_path or settings.db_path
+    ensure_database(settings, path, notify)
+    return Router(FactBase(path), settings.router)

@@ -1,0 +1,274 @@
+"""Compiling packs into the SQLite fact base.
+
+Every write goes to a temporary file beside the database and is renamed into place only once it is
+complete, so a failed or interrupted build or import never damages the database the bot is serving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, TEMPLATES, name_variants
+from bot.intent import IntentModel
+from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_packs
+from bot.shows import strip_exact_mentions
+from bot.text import normalize
+
+SCHEMA_VERSION = 1
+SHOW_TABLES = (
+    "show_aliases", "sources", "facts", "fact_sources", "phrasings", "people", "person_names",
+    "person_sources", "models",
+)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    db_path: Path
+    shows: int
+    facts: int
+    phrasings: int
+    people: int
+    kept_imports: tuple[str, ...]
+    seconds: float
+
+
+def resolve_topics(facts: tuple[FactEntry, ...], sources: dict[str, SourceEntry]) -> dict[str, tuple[str, list[str]]]:
+    """For each fact: the id of the fact that answers its topic now, and (for that one) its history.
+
+    Within a topic, facts no other fact supersedes are candidates; a fact backed by a reliable
+    source beats one backed only by low-reliability sources, then the newest `as_of` wins.
+    """
+    superseded = {old for f in facts for old in f.supersedes}
+    by_topic: dict[str, list[FactEntry]] = {}
+    for f in facts:
+        by_topic.setdefault(f.topic, []).append(f)
+
+    def strength(f: FactEntry) -> tuple[int, str]:
+        reliability = max((RELIABILITY[sources[s].reliability] for s in f.sources if s in sources), default=0)
+        return (1 if reliability > 0 else 0, f.as_of)
+
+    out: dict[str, tuple[str, list[str]]] = {}
+    for group in by_topic.values():
+        candidates = [f for f in group if f.id not in superseded] or group
+        winner = max(candidates, key=strength)
+        history = sorted((f for f in group if f.id != winner.id), key=lambda f: f.as_of, reverse=True)
+        for f in group:
+            out[f.id] = (winner.id, [h.id for h in history] if f.id == winner.id else [])
+    # Facts superseded across topics still point at their replacement.
+    for f in facts:
+        for old in f.supersedes:
+            current = out[f.id][0]
+            if out[old][0] == old and old != current:
+                out[old] = (current, out[old][1])
+                if old not in out[current][1]:
+                    out[current][1].append(old)
+    return out
+
+
+def fit_model(pack: Pack) -> IntentModel:
+    aliases = show_alias_norms(pack)
+    examples = [(strip_exact_mentions(normalize(q), aliases), f.id) for f in pack.facts for q in f.questions]
+    if pack.people:
+        examples += [(text, intent) for intent, texts in TEMPLATES.items() for text in texts]
+    known: set[str] = set()
+    for f in pack.facts:
+        known.update(normalize(f.answer).split())
+    for p in pack.people:
+        known.update(normalize(f"{p.actor} {p.character} {p.description}").split())
+    for a in aliases:
+        known.update(a.split())
+    return IntentModel.fit([(t, i) for t, i in examples if t], extra_vocabulary=known - {ACTOR_SLOT, CHARACTER_SLOT})
+
+
+def show_alias_norms(pack: Pack) -> list[str]:
+    return [a for a in dict.fromkeys(normalize(x) for x in (pack.title, pack.slug.replace("-", " "), *pack.aliases)) if a]
+
+
+def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
+    """Insert one show's rows (the show must not be in `db` yet)."""
+    slug = pack.slug
+    sources = {s.id: s for s in pack.sources}
+    topics = resolve_topics(pack.facts, sources)
+    db["shows"].insert(
+        {"slug": slug, "title": pack.title, "origin": origin, "path": str(pack.path), "facts": len(pack.facts)},
+        pk="slug",
+    )
+    db["show_aliases"].insert_all(({"show": slug, "norm": a} for a in show_alias_norms(pack)))
+    db["sources"].insert_all(
+        {
+            "show": slug, "id": s.id, "title": s.title, "outlet": s.outlet, "url": s.url,
+            "published": s.published, "reliability": s.reliability,
+        }
+        for s in pack.sources
+    )
+    db["facts"].insert_all(
+        {
+            "show": slug, "id": f.id, "topic": f.topic, "answer": f.answer, "as_of": f.as_of,
+            "spoiler": int(f.spoiler), "current": topics[f.id][0], "history": json.dumps(topics[f.id][1]),
+            "question": f.questions[0],
+        }
+        for f in pack.facts
+    )
+    db["fact_sources"].insert_all(
+        {"show": slug, "fact": f.id, "source": s, "position": n} for f in pack.facts for n, s in enumerate(f.sources)
+    )
+    db["phrasings"].insert_all({"show": slug, "fact": f.id, "text": q} for f in pack.facts for q in f.questions)
+    db["people"].insert_all(
+        {
+            "show": slug, "id": p.id, "actor": p.actor, "character": p.character, "description": p.description,
+            "role": p.role,
+        }
+        for p in pack.people
+    )
+    db["person_names"].insert_all(
+        {"show": slug, "person": p.id, "kind": kind, "norm": name}
+        for p in pack.people
+        for kind, full, aliases, parts in (
+            (CHARACTER_SLOT, p.character, p.character_aliases, (0, -1)),
+            (ACTOR_SLOT, p.actor, p.actor_aliases, (-1,)),
+        )
+        for name in name_variants(full, aliases, parts)
+    )
+    db["person_sources"].insert_all(
+        {"show": slug, "person": p.id, "source": s, "position": n} for p in pack.people for n, s in enumerate(p.sources)
+    )
+    db["models"].insert({"show": slug, "data": json.dumps(fit_model(pack).to_json(), separators=(",", ":"))})
+
+
+def _create_schema(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["shows"].create({"slug": str, "title": str, "origin": str, "path": str, "facts": int}, pk="slug")
+    db["show_aliases"].create({"show": str, "norm": str})
+    db["sources"].create(
+        {"show": str, "id": str, "title": str, "outlet": str, "url": str, "published": str, "reliability": str},
+        pk=("show", "id"),
+    )
+    db["facts"].create(
+        {
+            "show": str, "id": str, "topic": str, "answer": str, "as_of": str, "spoiler": int, "current": str,
+            "history": str, "question": str,
+        },
+        pk=("show", "id"),
+    )
+    db["fact_sources"].create({"show": str, "fact": str, "source": str, "position": int})
+    db["phrasings"].create({"show": str, "fact": str, "text": str})
+    db["people"].create(
+        {"show": str, "id": str, "actor": str, "character": str, "description": str, "role": str}, pk=("show", "id")
+    )
+    db["person_names"].create({"show": str, "person": str, "kind": str, "norm": str})
+    db["person_sources"].create({"show": str, "person": str, "source": str, "position": int})
+    db["models"].create({"show": str, "data": str}, pk="show")
+    for table in SHOW_TABLES:
+        if table not in ("models",):
+            db[table].create_index(["show"])
+
+
+def _finish(db: sqlite_utils.Database, extra_meta: dict[str, str]) -> None:
+    meta = {"schema_version": str(SCHEMA_VERSION), "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    meta.update(extra_meta)
+    db["meta"].upsert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key")
+
+
+@contextmanager
+def atomic_database(db_path: Path, copy_existing: bool = False) -> Iterator[sqlite_utils.Database]:
+    """A database at a temporary path that replaces `db_path` only if the block completes."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if copy_existing and db_path.exists():
+            with sqlite3.connect(db_path) as src, sqlite3.connect(tmp) as dst:
+                src.backup(dst)
+            src.close()
+            dst.close()
+        conn = sqlite3.connect(tmp)
+        db = sqlite_utils.Database(conn)
+        try:
+            with conn:
+                yield db
+        finally:
+            conn.close()
+        os.replace(tmp, db_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _imported_shows(db_path: Path, exclude: set[str]) -> list[str]:
+    if not db_path.exists():
+        return []
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+            rows = conn.execute("select slug from shows where origin = 'import'").fetchall()
+    except sqlite3.Error:
+        return []
+    return [slug for (slug,) in rows if slug not in exclude]
+
+
+def build(knowledge_dir: Path, db_path: Path, progress: Callable[[str], None] | None = None) -> BuildReport:
+    """Validate every pack, then compile them (plus shows imported earlier) into `db_path`."""
+    started = time.perf_counter()
+    packs = load_packs(knowledge_dir)  # raises PackError before anything is written
+    keep = _imported_shows(db_path, {p.slug for p in packs})
+    with atomic_database(db_path) as db:
+        _create_schema(db)
+        for pack in packs:
+            if progress:
+                progress(pack.slug)
+            write_pack(db, pack, "pack")
+        if keep:
+            _copy_shows(db, db_path, keep)
+        _finish(db, {"knowledge_dir": str(knowledge_dir.resolve())})
+    return BuildReport(
+        db_path=db_path,
+        shows=len(packs) + len(keep),
+        facts=sum(len(p.facts) for p in packs),
+        phrasings=sum(len(f.questions) for p in packs for f in p.facts),
+        people=sum(len(p.people) for p in packs),
+        kept_imports=tuple(keep),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _copy_shows(db: sqlite_utils.Database, old_path: Path, slugs: list[str]) -> None:
+    db.execute("attach database ? as old", [str(old_path)])
+    marks = ",".join("?" * len(slugs))
+    db.execute(f"insert into shows select * from old.shows where slug in ({marks})", slugs)
+    for table in SHOW_TABLES:
+        db.execute(f"insert into [{table}] select * from old.[{table}] where show in ({marks})", slugs)
+    db.conn.commit()
+    db.execute("detach database old")
+
+
+def replace_show(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
+    """Write `pack`, replacing any show with the same slug (used by import-faq)."""
+    if db["shows"].exists():
+        for table in SHOW_TABLES:
+            db.execute(f"delete from [{table}] where show = ?", [pack.slug])
+        db.execute("delete from shows where slug = ?", [pack.slug])
+    else:
+        _create_schema(db)
+    write_pack(db, pack, origin)
+    _finish(db, {})
+
+
+def knowledge_mtime(knowledge_dir: Path) -> float:
+    """Newest modification time among pack files, to notice a stale database."""
+    newest = 0.0
+    if knowledge_dir.is_dir():
+        for path in knowledge_dir.glob("*/*.toml"):
+            newest = max(newest, path.stat().st_mtime)
+        for path in knowledge_dir.glob("*/"):
+            newest = max(newest, path.stat().st_mtime)
+    return newest

@@ -1,0 +1,216 @@
+"""The `showbot` command: the console adapter and the curator's tools, each a thin shell over bot/."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bot.models import AskContext
+from bot.settings import Settings, SettingsError
+
+db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Fact base (default: $SHOWBOT_DB)."
+)
+show_option = click.option("--show", "show", metavar="SLUG", help="Show to assume when the question names none.")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.load()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _router(db_path: Path | None):  # type: ignore[no-untyped-def]
+    from bot.app import open_router
+    from bot.packs import PackError
+    from bot.store import StoreError
+
+    try:
+        return open_router(_settings(), db_path, lambda msg: click.echo(msg, err=True))
+    except PackError as exc:
+        raise click.ClickException(f"the knowledge packs are invalid:\n{exc}") from None
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="showbot")
+def cli() -> None:
+    """showbot answers fans' questions about TV shows from a curated, sourced fact base.
+
+    \b
+    Example:
+        showbot ask "is there a season 2 of etoile?"
+    """
+
+
+@cli.command()
+@click.option("--knowledge", "knowledge_dir", type=click.Path(file_okay=False, path_type=Path), help="Packs folder (default: $SHOWBOT_KNOWLEDGE or the bundled knowledge/).")
+@db_option
+def build(knowledge_dir: Path | None, db_path: Path | None) -> None:
+    """Validate every knowledge pack and compile them into the SQLite fact base.
+
+    The database is written to a temporary file and renamed into place, so a
+    failed build never touches the working database. Shows added with
+    import-faq are kept.
+
+    \b
+    Example:
+        showbot build --knowledge knowledge --db showbot.db
+    """
+    from bot.build import build as run_build
+    from bot.packs import PackError
+
+    settings = _settings()
+    try:
+        report = run_build(knowledge_dir or settings.knowledge_dir, db_path or settings.db_path)
+    except PackError as exc:
+        click.echo(str(exc), err=True)
+        raise click.ClickException(f"build failed: {len(exc.problems)} problem(s); the database was not changed") from None
+    kept = f", kept imported {', '.join(report.kept_imports)}" if report.kept_imports else ""
+    click.echo(
+        f"Built {report.db_path}: {report.shows} show(s), {report.facts} facts, {report.phrasings} phrasings, "
+        f"{report.people} people{kept} in {report.seconds:.2f}s."
+    )
+
+
+@cli.command()
+@click.option("--knowledge", "knowledge_dir", type=click.Path(file_okay=False, path_type=Path), help="Packs folder (default: $SHOWBOT_KNOWLEDGE or the bundled knowledge/).")
+def check(knowledge_dir: Path | None) -> None:
+    """Validate every knowledge pack without writing anything.
+
+    \b
+    Example:
+        showbot check --knowledge knowledge
+    """
+    from bot.packs import PackError, load_packs
+
+    try:
+        packs = load_packs(knowledge_dir or _settings().knowledge_dir)
+    except PackError as exc:
+        click.echo(str(exc), err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s)") from None
+    for p in packs:
+        click.echo(f"ok  {p.slug}: {len(p.facts)} facts, {len(p.people)} people, {len(p.sources)} sources")
+
+
+@cli.command()
+@db_option
+@show_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.argument("question", nargs=-1)
+def ask(db_path: Path | None, show: str | None, as_json: bool, question: tuple[str, ...]) -> None:
+    """Answer a question, with its sources.
+
+    With no QUESTION, reads one question per line from standard input and
+    prints one JSON object per line, in order (batch mode).
+
+    \b
+    Examples:
+        showbot ask "who plays cheyenne?"
+        showbot ask --json is there a season 2 of etoile
+        printf 'is it renewed\\nwho plays jack\\n' | showbot ask > answers.jsonl
+    """
+    from bot.render import render_plain
+
+    router = _router(db_path)
+    context = AskContext(platform="console", default_show=show, addressed=True)
+    if question:
+        answer = router.ask(" ".join(question), context)
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render_plain(answer))
+        return
+    if sys.stdin.isatty():
+        raise click.UsageError("give a QUESTION, or pipe questions on standard input (one per line)")
+    out = sys.stdout
+    for line in sys.stdin:
+        answer = router.ask(line.rstrip("\n"), context)
+        out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+    out.flush()
+
+
+@cli.command()
+@db_option
+@show_option
+def chat(db_path: Path | None, show: str | None) -> None:
+    """Talk to the bot in the console (arrow keys recall earlier questions).
+
+    Type /quit or press Ctrl-D to leave.
+
+    \b
+    Example:
+        showbot chat --show etoile
+    """
+    from bot.console import run_chat
+
+    run_chat(_router(db_path), show)
+
+
+@cli.command(name="eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@show_option
+@click.option("--min", "min_rate", type=click.FloatRange(0, 1), default=1.0, show_default=True, help="Fail below this pass rate (0-1).")
+def eval_(file: Path, db_path: Path | None, show: str | None, min_rate: float) -> None:
+    """Score a JSON-lines question file; a regression test for a pack.
+
+    Each line: {"q": "...", "status": "answered"|"unknown"|"any",
+    "all": [["alternative", ...], ...], "none": [...], "spoiler": true}.
+
+    \b
+    Example:
+        showbot eval ../shared/eval/etoile_dev.jsonl --min 1.0
+    """
+    from bot.evaluate import EvalFileError, read_cases, run
+
+    try:
+        cases = read_cases(file)
+    except EvalFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    results = run(_router(db_path), cases, AskContext(default_show=show))
+    failures = [r for r in results if not r.passed]
+    if failures:
+        click.echo(f"{'line':>4}  {'question':<40}  {'got':<9}  problem")
+        for r in failures:
+            got = r.answer.status
+            click.echo(f"{r.case.line:>4}  {r.case.question[:40]:<40}  {got:<9}  {'; '.join(r.problems)}")
+            click.echo(f"{'':>4}  answer: {r.answer.text[:100]!r}")
+    passed = len(results) - len(failures)
+    rate = passed / len(results) if results else 0.0
+    click.echo(f"passed {passed}/{len(results)} ({rate:.1%})")
+    if rate < min_rate:
+        raise SystemExit(1)
+
+
+@cli.command(name="import-faq")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--show", "slug", required=True, metavar="SLUG", help="Show to create or replace.")
+@click.option("--title", help="Show title (default: the existing title, else the slug).")
+@db_option
+def import_faq(file: Path, slug: str, title: str | None, db_path: Path | None) -> None:
+    """Import an FAQ sheet (CSV) as a show, replacing any earlier import of it.
+
+    Columns: question, answer (required); id (rows sharing an id are
+    phrasings of one entry; without it, rows with the same answer are
+    grouped); source_url, source_title, published (optional).
+
+    \b
+    Example:
+        showbot import-faq faq.csv --show my-show --title "My Show"
+    """
+    from bot.faq_import import SheetError
+    from bot.faq_import import import_faq as run_import
+
+    settings = _settings()
+    try:
+        report = run_import(file, slug, title, db_path or settings.db_path)
+    except SheetError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Imported {report.entries} entries ({report.phrasings} phrasings, {report.sources} sources) as show '{report.show}'.")
+
+
+def main() -> None:
+    cli(prog_name="showbot")

@@ -1,0 +1,123 @@
+"""Cast and character slots: "who plays cheyene" names a character, not an intent.
+
+Names found in a question are replaced by a slot word before intent matching, so one set of built-in
+phrasings ("who plays <character>") serves every person in every pack, and a name the pack does not
+know ("who plays batman") leaves the slot empty instead of matching someone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.text import normalize
+
+CHARACTER_SLOT = "qcharacter"
+ACTOR_SLOT = "qactor"
+
+# Built-in intents answered from people.toml. Keys start with "@" so they never clash with fact ids.
+TEMPLATES: dict[str, tuple[str, ...]] = {
+    "@actor-of-character": (
+        "who plays qcharacter", "who is playing qcharacter", "who portrays qcharacter",
+        "who plays the role of qcharacter", "which actor plays qcharacter", "which actress plays qcharacter",
+        "who is the actor for qcharacter", "qcharacter actor", "qcharacter actress",
+        "who is qcharacter played by", "who played qcharacter", "actor who plays qcharacter",
+        "who acts as qcharacter", "who is cast as qcharacter", "who is the actress that plays qcharacter",
+    ),
+    "@character-of-actor": (
+        "who does qactor play", "what role does qactor play", "qactor character", "who is qactor playing",
+        "what character does qactor play", "what part does qactor play", "qactor role",
+        "who did qactor play", "what is qactor role", "which character is qactor",
+        "who is qactor in the show", "what does qactor play",
+    ),
+    "@actor-in-show": (
+        "is qactor in it", "is qactor in the show", "does qactor appear in it", "is qactor in the cast",
+        "was qactor in it", "does qactor star in it", "is qactor part of the cast", "qactor in the show",
+        "did qactor appear", "is qactor starring",
+    ),
+    "@who-is-character": (
+        "who is qcharacter", "tell me about qcharacter", "what is qcharacter like", "who is qcharacter in the show",
+        "what is the character qcharacter", "what does qcharacter do", "what is qcharacter role",
+        "what is qcharacter story",
+    ),
+}
+REQUIRED_SLOT = {
+    "@actor-of-character": CHARACTER_SLOT,
+    "@who-is-character": CHARACTER_SLOT,
+    "@character-of-actor": ACTOR_SLOT,
+    "@actor-in-show": ACTOR_SLOT,
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    actor: str
+    character: str
+    description: str
+    role: str
+    source_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Mention:
+    person_ids: tuple[str, ...]  # several when a name is ambiguous ("david")
+    kind: str  # CHARACTER_SLOT or ACTOR_SLOT
+    start: int  # word span in the question
+    end: int
+
+
+class NameMatcher:
+    """Finds actor and character names in a normalised question, tolerating typos."""
+
+    def __init__(self, names: list[tuple[str, str, str]]) -> None:
+        """`names` holds (normalised name, slot kind, person id)."""
+        self._by_name: dict[tuple[str, str], set[str]] = {}
+        for name, kind, person in names:
+            self._by_name.setdefault((name, kind), set()).add(person)
+        self._choices = [name for name, _ in self._by_name]
+        self._keys = list(self._by_name)
+        self._max_words = max((len(n.split()) for n in self._choices), default=0)
+
+    def find(self, words: list[str], skip: frozenset[str]) -> list[Mention]:
+        """Longest, best-scoring non-overlapping name mentions, left to right."""
+        found: list[Mention] = []
+        i = 0
+        while i < len(words):
+            best: tuple[float, int, list[int]] | None = None
+            for n in range(min(self._max_words, len(words) - i), 0, -1):
+                window = " ".join(words[i : i + n])
+                if n == 1 and (window in skip or len(window) < 3):
+                    continue
+                cutoff = 100 if len(window) < 5 else 84
+                hits = process.extract(window, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8)
+                if hits:
+                    top = hits[0][1]
+                    ids = [h[2] for h in hits if h[1] >= top - 0.01]
+                    if best is None or top > best[0] + 3:
+                        best = (top, n, ids)
+            if best is None:
+                i += 1
+                continue
+            _, n, idxs = best
+            kinds = {self._keys[k][1] for k in idxs}
+            kind = CHARACTER_SLOT if CHARACTER_SLOT in kinds else ACTOR_SLOT
+            people = sorted({p for k in idxs if self._keys[k][1] == kind for p in self._by_name[self._keys[k]]})
+            found.append(Mention(tuple(people), kind, i, i + n))
+            i += n
+        return found
+
+
+def name_variants(full: str, aliases: tuple[str, ...], parts: tuple[int, ...]) -> list[str]:
+    """The normalised forms under which a person may be mentioned.
+
+    `parts` picks single words of the full name that fans use alone: characters go by first or last
+    name ("cheyenne"), actors by surname ("gainsbourg"). Ambiguous ones are resolved at question time.
+    """
+    full_norm = normalize(full)
+    words = full_norm.split()
+    out = [full_norm] + [normalize(a) for a in aliases]
+    if len(words) > 1:
+        out += [words[p] for p in parts if len(words[p]) >= 4]
+    return [v for v in dict.fromkeys(out) if v]

@@ -1,0 +1,100 @@
+"""Which show a question is about.
+
+A title or alias in the question wins (typos tolerated), then the channel's default show, then the only
+show in the database. A question that names some other show ("season 2 of severance") is recognised as
+foreign so it is never answered with the wrong show's facts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.intent import STOPWORDS
+
+# Words that make a question about "a show": only then is an unknown name after "of"/"in" a show title.
+TV_WORDS = frozenset(
+    "season seasons series show shows episode episodes cast renewed renew renewal cancelled canceled cancel "
+    "trailer premiere finale actor actress character characters stream streaming watch sequel spinoff".split()
+)
+_SPAN_START = frozenset({"of", "in", "on", "from", "for"})
+_SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to"})
+# Words that qualify a season or episode rather than name a show ("the next season").
+_GENERIC = frozenset(
+    "next new another last first final whole entire full latest upcoming good best favorite favourite "
+    "more other same hey hi yo guys anyone someone everyone know tell".split()
+)
+
+
+@dataclass(frozen=True)
+class ShowMention:
+    slugs: tuple[str, ...]  # more than one when an alias is shared
+    start: int
+    end: int
+
+
+class ShowResolver:
+    def __init__(self, aliases: list[tuple[str, str]]) -> None:
+        """`aliases` holds (normalised alias, show slug) pairs."""
+        self._exact: dict[str, set[str]] = {}
+        for alias, slug in aliases:
+            self._exact.setdefault(alias, set()).add(slug)
+        self._max_words = max((len(a.split()) for a in self._exact), default=0)
+        # Fuzzy candidates are bucketed by word count and first letter: typos rarely hit the first
+        # letter, and the bucket keeps the cost flat as the number of shows grows.
+        self._buckets: dict[tuple[int, str], list[str]] = {}
+        for alias in self._exact:
+            self._buckets.setdefault((len(alias.split()), alias[0]), []).append(alias)
+
+    def find(self, words: list[str]) -> ShowMention | None:
+        best: tuple[float, ShowMention] | None = None
+        for n in range(min(self._max_words, len(words)), 0, -1):
+            for i in range(len(words) - n + 1):
+                window = " ".join(words[i : i + n])
+                if window in self._exact:
+                    return ShowMention(tuple(sorted(self._exact[window])), i, i + n)
+                if len(window) < 5 or (n == 1 and window in STOPWORDS):
+                    continue
+                bucket = self._buckets.get((n, window[0]))
+                if not bucket:
+                    continue
+                hit = process.extractOne(window, bucket, scorer=fuzz.ratio, score_cutoff=84)
+                if hit and (best is None or hit[1] > best[0]):
+                    best = (hit[1], ShowMention(tuple(sorted(self._exact[hit[0]])), i, i + n))
+        return best[1] if best else None
+
+
+def strip_exact_mentions(text: str, aliases: list[str]) -> str:
+    """Remove a show's own names from a normalised phrasing: they carry no intent."""
+    for alias in sorted(aliases, key=len, reverse=True):
+        text = re.sub(rf"(?:^| ){re.escape(alias)}(?= |$)", " ", text)
+    return " ".join(text.split())
+
+
+def foreign_show_name(words: list[str], knows: Callable[[str], bool]) -> str | None:
+    """The name of a show the pack does not know, if the question is about one.
+
+    Only TV questions count ("season 2 of severance", "who plays eleven in stranger things"): the name
+    sits after "of"/"in"/"on" (or before "season"), and none of its words is known to the pack.
+    """
+    if not TV_WORDS.intersection(words):
+        return None
+    spans: list[list[str]] = []
+    for i, w in enumerate(words):
+        if w in _SPAN_START:
+            span = []
+            for x in words[i + 1 :]:
+                if x in _SPAN_START or x in _SPAN_STOP:
+                    break
+                span.append(x)
+            spans.append(span)
+    first_tv = next(i for i, w in enumerate(words) if w in TV_WORDS)
+    spans.append(words[max(0, first_tv - 2) : first_tv])  # "severance season 2"
+    for span in spans:
+        content = [w for w in span if w not in STOPWORDS and w not in TV_WORDS and w not in _GENERIC and not w.isdigit()]
+        if content and not any(knows(w) for w in content):
+            return " ".join(content)
+    return None

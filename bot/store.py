@@ -1,0 +1,114 @@
+"""Read-only access to a built fact base.
+
+Only the alias table is read up front; a show's facts, people and intent model are loaded the first
+time a question resolves to it, so the cost of a question depends on that show's pack, not on how many
+shows the database holds. Reads use the standard library's sqlite3 to keep `showbot ask` start-up light.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from bot.entities import NameMatcher, Person
+from bot.intent import IntentModel
+from bot.models import Source
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    topic: str
+    answer: str
+    as_of: str
+    spoiler: bool
+    current: str  # id of the fact that answers this topic now
+    history: tuple[str, ...]  # for a current fact: older facts on its topic, newest first
+    question: str  # a representative phrasing, used for "did you mean" suggestions
+    source_ids: tuple[str, ...]
+
+
+@dataclass
+class ShowIndex:
+    slug: str
+    title: str
+    facts: dict[str, Fact]
+    sources: dict[str, Source]
+    source_reliability: dict[str, str]
+    people: dict[str, Person]
+    names: NameMatcher
+    model: IntentModel
+
+
+class FactBase:
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise StoreError(f"no fact base at {path}: run `showbot build` first")
+        try:
+            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            meta = dict(self._conn.execute("select key, value from meta").fetchall())
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path} is not a showbot fact base ({exc}): rebuild it with `showbot build`") from None
+        if meta.get("schema_version") != str(SCHEMA_VERSION):
+            raise StoreError(f"{path} was built by another showbot version: rebuild it with `showbot build`")
+        self.path = path
+        self.meta = meta
+        self._indexes: dict[str, ShowIndex] = {}
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        return dict(self._conn.execute("select slug, title from shows order by slug").fetchall())
+
+    @cached_property
+    def aliases(self) -> list[tuple[str, str]]:
+        return [(norm, show) for norm, show in self._conn.execute("select norm, show from show_aliases")]
+
+    def show(self, slug: str) -> ShowIndex:
+        index = self._indexes.get(slug)
+        if index is None:
+            index = self._indexes[slug] = self._load(slug)
+        return index
+
+    def _load(self, slug: str) -> ShowIndex:
+        q = self._conn.execute
+        srcs: dict[str, tuple[str, ...]] = {}
+        for fact, source in q("select fact, source from fact_sources where show = ? order by fact, position", [slug]):
+            srcs[fact] = srcs.get(fact, ()) + (source,)
+        facts = {
+            row[0]: Fact(row[0], row[1], row[2], row[3], bool(row[4]), row[5], tuple(json.loads(row[6])), row[7], srcs.get(row[0], ()))
+            for row in q(
+                "select id, topic, answer, as_of, spoiler, current, history, question from facts where show = ?", [slug]
+            )
+        }
+        sources, reliability = {}, {}
+        for sid, title, url, outlet, published, rel in q(
+            "select id, title, url, outlet, published, reliability from sources where show = ?", [slug]
+        ):
+            sources[sid] = Source(title=title, url=url, outlet=outlet, published=published)
+            reliability[sid] = rel
+        person_sources: dict[str, tuple[str, ...]] = {}
+        for person, source in q("select person, source from person_sources where show = ? order by person, position", [slug]):
+            person_sources[person] = person_sources.get(person, ()) + (source,)
+        people = {
+            pid: Person(pid, actor, character, description or "", role, person_sources.get(pid, ()))
+            for pid, actor, character, description, role in q(
+                "select id, actor, character, description, role from people where show = ?", [slug]
+            )
+        }
+        names = NameMatcher(
+            [(norm, kind, person) for norm, kind, person in q("select norm, kind, person from person_names where show = ?", [slug])]
+        )
+        row = q("select data from models where show = ?", [slug]).fetchone()
+        if row is None:
+            raise StoreError(f"show {slug!r} has no intent model: rebuild with `showbot build`")
+        model = IntentModel.from_json(json.loads(row[0]))
+        return ShowIndex(slug, self.titles[slug], facts, sources, reliability, people, names, model)

@@ -1,0 +1,119 @@
+"""Text normalisation shared by the knowledge compiler and the router.
+
+Phrasings and questions go through the same function, so whatever it folds ("Étoile"/"etoile",
+"s2"/"season two", "whats"/"what's") can never make a question and its phrasing disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_QUESTION_CHARS = 500
+
+# Platform markup that must never reach matching or be echoed back: user/role/channel mentions and
+# broadcast pings (Slack "<!channel>", Discord "@everyone"), and links.
+_PLATFORM_MARKUP = re.compile(
+    r"<[@#!][^>\s]{0,80}>"  # <@U123>, <@!123>, <@&role>, <#C1|general>, <!channel>, <!here|here>
+    r"|@(?:everyone|here|channel)\b"
+    r"|https?://\S+"
+    r"|<a?:\w{1,40}:\d{1,30}>",  # Discord custom emoji <:name:123>
+    re.IGNORECASE,
+)
+
+_CONTRACTIONS = {
+    "won't": "will not", "can't": "cannot", "n't": " not", "'re": " are", "'s": " is", "'d": " would",
+    "'ll": " will", "'ve": " have", "'m": " am",
+}
+_CONTRACTION_RE = re.compile(r"won't|can't|n't|'re|'s|'d|'ll|'ve|'m\b")
+
+# Chat spellings and apostrophe-less contractions, word by word.
+_CHAT = {
+    "whats": "what is", "wats": "what is", "wat": "what", "wut": "what", "wheres": "where is",
+    "whos": "who is", "hows": "how is", "whens": "when is", "whys": "why is", "thats": "that is",
+    "isnt": "is not", "wasnt": "was not", "arent": "are not", "werent": "were not", "wont": "will not",
+    "cant": "cannot", "dont": "do not", "doesnt": "does not", "didnt": "did not", "havent": "have not",
+    "hasnt": "has not", "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not",
+    "theyre": "they are", "youre": "you are", "ive": "i have", "im": "i am", "theres": "there is",
+    "u": "you", "ur": "your", "r": "are", "ya": "you", "pls": "please", "plz": "please",
+    "thx": "thanks", "ty": "thanks", "wanna": "want to", "gonna": "going to", "gotta": "got to",
+    "tho": "though", "cuz": "because", "coz": "because", "bc": "because", "abt": "about",
+    "rn": "right now", "ppl": "people", "ep": "episode", "eps": "episodes", "szn": "season",
+    "ssn": "season", "seasn": "season", "amzn": "amazon", "b4": "before", "2day": "today",
+    "tmrw": "tomorrow", "pic": "picture", "info": "information", "ok": "okay",
+    # One spelling per word on both sides of the Atlantic.
+    "canceled": "cancelled", "canceling": "cancelling", "cancelation": "cancellation", "theatre": "theater",
+    "favourite": "favorite", "colour": "color", "programme": "program", "realise": "realize",
+}
+
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+}
+_ORDINALS = {
+    "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
+    "1st": "1", "2nd": "2", "3rd": "3", "4th": "4", "5th": "5", "6th": "6",
+}
+_ORDINAL_SEASON = re.compile(r"\b(" + "|".join(_ORDINALS) + r") (season|series)\b")
+_SEASON_ABBREV = re.compile(r"\bs(\d{1,2})(?:\s?e(\d{1,3}))?\b")
+_SEASON_GLUED = re.compile(r"\b(season|series|episode)(\d{1,3})\b")
+_SERIES_N = re.compile(r"\bseries (\d{1,2})\b")
+_REPEATS = re.compile(r"(.)\1{2,}")
+_NON_WORD = re.compile(r"[^a-z0-9' ]+")
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents: "Étoile" and "etoile" must be the same word."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return folded.replace("œ", "oe").replace("æ", "ae").replace("ø", "o").replace("ł", "l")
+
+
+def strip_markup(text: str) -> str:
+    """Remove mentions, broadcast pings, custom emoji and links, keeping the words around them."""
+    return _PLATFORM_MARKUP.sub(" ", text)
+
+
+def sanitize(text: str) -> str:
+    """Drop control and other invisible characters that binary or hostile input carries."""
+    return "".join(
+        c if c.isprintable() else " " for c in text if unicodedata.category(c) not in ("Cs", "Co")
+    )
+
+
+def normalize(text: str) -> str:
+    """The canonical form of a question or phrasing: lowercase ASCII words separated by one space."""
+    t = fold(strip_markup(text))
+    t = t.replace("’", "'").replace("‘", "'").replace("`", "'")
+    t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(0)], t)
+    t = _NON_WORD.sub(" ", t).replace("'", " ")
+    t = _REPEATS.sub(r"\1\1", t)
+    words = []
+    for w in t.split():
+        words.append(_CHAT.get(w, _NUMBER_WORDS.get(w, w)))
+    t = " ".join(words)
+    t = _SEASON_GLUED.sub(r"\1 \2", t)
+    t = _SEASON_ABBREV.sub(
+        lambda m: f"season {int(m.group(1))}" + (f" episode {int(m.group(2))}" if m.group(2) else ""),
+        t,
+    )
+    t = _ORDINAL_SEASON.sub(lambda m: f"season {_ORDINALS[m.group(1)]}", t)
+    t = _SERIES_N.sub(r"season \1", t)
+    return _SPACES.sub(" ", t).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """Words of an already-normalised text."""
+    return text.split()
+
+
+_MONTHS = "January February March April May June July August September October November December".split()
+
+
+def human_date(iso: str | None) -> str:
+    """"2025-06-06" -> "6 June 2025": unambiguous for readers on both sides of the Atlantic."""
+    if not iso:
+        return "undated"
+    year, month, day = iso.split("-")
+    return f"{int(day)} {_MONTHS[int(month) - 1]} {year}"
