@@ -24,9 +24,13 @@ def _stale(db_path: Path, knowledge_dir: Path) -> bool:
         return False
     if not row or Path(row[0]) != knowledge_dir.resolve():
         return False
-    from bot.build import knowledge_mtime
-
     return knowledge_mtime(knowledge_dir) > db_path.stat().st_mtime
+
+
+def knowledge_mtime(knowledge_dir: Path) -> float:
+    """Newest modification time among the pack folders and files."""
+    paths = [*knowledge_dir.glob("*/"), *knowledge_dir.glob("*/*.toml")] if knowledge_dir.is_dir() else []
+    return max((p.stat().st_mtime for p in paths), default=0.0)
 
 
 def ensure_database(settings: Settings, db_path: Path, notify: Callable[[str], None]) -> None:

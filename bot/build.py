@@ -19,16 +19,23 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, TEMPLATES, name_variants
+from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, TEMPLATES, NameMatcher, person_names
 from bot.intent import IntentModel
 from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_packs
-from bot.shows import strip_exact_mentions
+from bot.shows import alias_pattern, strip_exact_mentions
 from bot.text import normalize
 
 SCHEMA_VERSION = 1
 SHOW_TABLES = (
-    "show_aliases", "sources", "facts", "fact_sources", "phrasings", "people", "person_names",
-    "person_sources", "models",
+    "show_aliases",
+    "sources",
+    "facts",
+    "fact_sources",
+    "phrasings",
+    "people",
+    "person_names",
+    "person_sources",
+    "models",
 )
 
 
@@ -78,7 +85,13 @@ def resolve_topics(facts: tuple[FactEntry, ...], sources: dict[str, SourceEntry]
 
 def fit_model(pack: Pack) -> IntentModel:
     aliases = show_alias_norms(pack)
-    examples = [(strip_exact_mentions(normalize(q), aliases), f.id) for f in pack.facts for q in f.questions]
+    own_names = alias_pattern(aliases)
+    names = NameMatcher(list(person_names(pack.people)))
+    examples = [
+        (" ".join(names.fill_slots(strip_exact_mentions(normalize(q), own_names).split(), fuzzy=False)[0]), f.id)
+        for f in pack.facts
+        for q in f.questions
+    ]
     if pack.people:
         examples += [(text, intent) for intent, texts in TEMPLATES.items() for text in texts]
     known: set[str] = set()
@@ -92,7 +105,9 @@ def fit_model(pack: Pack) -> IntentModel:
 
 
 def show_alias_norms(pack: Pack) -> list[str]:
-    return [a for a in dict.fromkeys(normalize(x) for x in (pack.title, pack.slug.replace("-", " "), *pack.aliases)) if a]
+    return [
+        a for a in dict.fromkeys(normalize(x) for x in (pack.title, pack.slug.replace("-", " "), *pack.aliases)) if a
+    ]
 
 
 def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
@@ -104,18 +119,29 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
         {"slug": slug, "title": pack.title, "origin": origin, "path": str(pack.path), "facts": len(pack.facts)},
         pk="slug",
     )
-    db["show_aliases"].insert_all(({"show": slug, "norm": a} for a in show_alias_norms(pack)))
+    db["show_aliases"].insert_all({"show": slug, "norm": a} for a in show_alias_norms(pack))
     db["sources"].insert_all(
         {
-            "show": slug, "id": s.id, "title": s.title, "outlet": s.outlet, "url": s.url,
-            "published": s.published, "reliability": s.reliability,
+            "show": slug,
+            "id": s.id,
+            "title": s.title,
+            "outlet": s.outlet,
+            "url": s.url,
+            "published": s.published,
+            "reliability": s.reliability,
         }
         for s in pack.sources
     )
     db["facts"].insert_all(
         {
-            "show": slug, "id": f.id, "topic": f.topic, "answer": f.answer, "as_of": f.as_of,
-            "spoiler": int(f.spoiler), "current": topics[f.id][0], "history": json.dumps(topics[f.id][1]),
+            "show": slug,
+            "id": f.id,
+            "topic": f.topic,
+            "answer": f.answer,
+            "as_of": f.as_of,
+            "spoiler": int(f.spoiler),
+            "current": topics[f.id][0],
+            "history": json.dumps(topics[f.id][1]),
             "question": f.questions[0],
         }
         for f in pack.facts
@@ -126,19 +152,17 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
     db["phrasings"].insert_all({"show": slug, "fact": f.id, "text": q} for f in pack.facts for q in f.questions)
     db["people"].insert_all(
         {
-            "show": slug, "id": p.id, "actor": p.actor, "character": p.character, "description": p.description,
+            "show": slug,
+            "id": p.id,
+            "actor": p.actor,
+            "character": p.character,
+            "description": p.description,
             "role": p.role,
         }
         for p in pack.people
     )
     db["person_names"].insert_all(
-        {"show": slug, "person": p.id, "kind": kind, "norm": name}
-        for p in pack.people
-        for kind, full, aliases, parts in (
-            (CHARACTER_SLOT, p.character, p.character_aliases, (0, -1)),
-            (ACTOR_SLOT, p.actor, p.actor_aliases, (-1,)),
-        )
-        for name in name_variants(full, aliases, parts)
+        {"show": slug, "person": person, "kind": kind, "norm": name} for name, kind, person in person_names(pack.people)
     )
     db["person_sources"].insert_all(
         {"show": slug, "person": p.id, "source": s, "position": n} for p in pack.people for n, s in enumerate(p.sources)
@@ -156,8 +180,15 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     )
     db["facts"].create(
         {
-            "show": str, "id": str, "topic": str, "answer": str, "as_of": str, "spoiler": int, "current": str,
-            "history": str, "question": str,
+            "show": str,
+            "id": str,
+            "topic": str,
+            "answer": str,
+            "as_of": str,
+            "spoiler": int,
+            "current": str,
+            "history": str,
+            "question": str,
         },
         pk=("show", "id"),
     )
@@ -194,12 +225,17 @@ def atomic_database(db_path: Path, copy_existing: bool = False) -> Iterator[sqli
             src.close()
             dst.close()
         conn = sqlite3.connect(tmp)
+        # Durability comes from the final rename, not from per-statement syncs of a file nobody reads yet.
+        conn.execute("pragma synchronous = off")
+        conn.execute("pragma journal_mode = memory")
         db = sqlite_utils.Database(conn)
         try:
             with conn:
                 yield db
         finally:
             conn.close()
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
         os.replace(tmp, db_path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -261,14 +297,3 @@ def replace_show(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
         _create_schema(db)
     write_pack(db, pack, origin)
     _finish(db, {})
-
-
-def knowledge_mtime(knowledge_dir: Path) -> float:
-    """Newest modification time among pack files, to notice a stale database."""
-    newest = 0.0
-    if knowledge_dir.is_dir():
-        for path in knowledge_dir.glob("*/*.toml"):
-            newest = max(newest, path.stat().st_mtime)
-        for path in knowledge_dir.glob("*/"):
-            newest = max(newest, path.stat().st_mtime)
-    return newest

@@ -49,7 +49,12 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--knowledge", "knowledge_dir", type=click.Path(file_okay=False, path_type=Path), help="Packs folder (default: $SHOWBOT_KNOWLEDGE or the bundled knowledge/).")
+@click.option(
+    "--knowledge",
+    "knowledge_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Packs folder (default: $SHOWBOT_KNOWLEDGE or the bundled knowledge/).",
+)
 @db_option
 def build(knowledge_dir: Path | None, db_path: Path | None) -> None:
     """Validate every knowledge pack and compile them into the SQLite fact base.
@@ -70,7 +75,9 @@ def build(knowledge_dir: Path | None, db_path: Path | None) -> None:
         report = run_build(knowledge_dir or settings.knowledge_dir, db_path or settings.db_path)
     except PackError as exc:
         click.echo(str(exc), err=True)
-        raise click.ClickException(f"build failed: {len(exc.problems)} problem(s); the database was not changed") from None
+        raise click.ClickException(
+            f"build failed: {len(exc.problems)} problem(s); the database was not changed"
+        ) from None
     kept = f", kept imported {', '.join(report.kept_imports)}" if report.kept_imports else ""
     click.echo(
         f"Built {report.db_path}: {report.shows} show(s), {report.facts} facts, {report.phrasings} phrasings, "
@@ -79,7 +86,12 @@ def build(knowledge_dir: Path | None, db_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--knowledge", "knowledge_dir", type=click.Path(file_okay=False, path_type=Path), help="Packs folder (default: $SHOWBOT_KNOWLEDGE or the bundled knowledge/).")
+@click.option(
+    "--knowledge",
+    "knowledge_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Packs folder (default: $SHOWBOT_KNOWLEDGE or the bundled knowledge/).",
+)
 def check(knowledge_dir: Path | None) -> None:
     """Validate every knowledge pack without writing anything.
 
@@ -153,7 +165,14 @@ def chat(db_path: Path | None, show: str | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
 @show_option
-@click.option("--min", "min_rate", type=click.FloatRange(0, 1), default=1.0, show_default=True, help="Fail below this pass rate (0-1).")
+@click.option(
+    "--min",
+    "min_rate",
+    type=click.FloatRange(0, 1),
+    default=1.0,
+    show_default=True,
+    help="Fail below this pass rate (0-1).",
+)
 def eval_(file: Path, db_path: Path | None, show: str | None, min_rate: float) -> None:
     """Score a JSON-lines question file; a regression test for a pack.
 
@@ -209,7 +228,10 @@ def import_faq(file: Path, slug: str, title: str | None, db_path: Path | None) -
         report = run_import(file, slug, title, db_path or settings.db_path)
     except SheetError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Imported {report.entries} entries ({report.phrasings} phrasings, {report.sources} sources) as show '{report.show}'.")
+    click.echo(
+        f"Imported {report.entries} entries ({report.phrasings} phrasings, {report.sources} sources) "
+        f"as show '{report.show}'."
+    )
 
 
 def main() -> None:

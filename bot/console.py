@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from bot.models import AskContext
@@ -21,10 +22,8 @@ def run_chat(router: Router, show: str | None) -> None:
         readline = None  # type: ignore[assignment]
     history = _history_file()
     if readline is not None:
-        try:
+        with contextlib.suppress(OSError):
             readline.read_history_file(history)
-        except OSError:
-            pass
     titles = ", ".join(router.base.titles.values())
     print(f"showbot: ask me about {titles}. /quit to leave.")
     context = AskContext(platform="console", default_show=show)

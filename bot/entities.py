@@ -7,11 +7,18 @@ know ("who plays batman") leaves the slot empty instead of matching someone else
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.intent import STOPWORDS
+from bot.packs import PersonEntry
+from bot.shows import TV_WORDS
 from bot.text import normalize
+
+# Single words never taken for a name, however close ("cast" is not "cass").
+_NOT_NAMES = STOPWORDS | TV_WORDS
 
 CHARACTER_SLOT = "qcharacter"
 ACTOR_SLOT = "qactor"
@@ -19,26 +26,56 @@ ACTOR_SLOT = "qactor"
 # Built-in intents answered from people.toml. Keys start with "@" so they never clash with fact ids.
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "@actor-of-character": (
-        "who plays qcharacter", "who is playing qcharacter", "who portrays qcharacter",
-        "who plays the role of qcharacter", "which actor plays qcharacter", "which actress plays qcharacter",
-        "who is the actor for qcharacter", "qcharacter actor", "qcharacter actress",
-        "who is qcharacter played by", "who played qcharacter", "actor who plays qcharacter",
-        "who acts as qcharacter", "who is cast as qcharacter", "who is the actress that plays qcharacter",
+        "who plays qcharacter",
+        "who is playing qcharacter",
+        "who portrays qcharacter",
+        "who plays the role of qcharacter",
+        "which actor plays qcharacter",
+        "which actress plays qcharacter",
+        "who is the actor for qcharacter",
+        "qcharacter actor",
+        "qcharacter actress",
+        "who is qcharacter played by",
+        "who played qcharacter",
+        "actor who plays qcharacter",
+        "who acts as qcharacter",
+        "who is cast as qcharacter",
+        "who is the actress that plays qcharacter",
     ),
     "@character-of-actor": (
-        "who does qactor play", "what role does qactor play", "qactor character", "who is qactor playing",
-        "what character does qactor play", "what part does qactor play", "qactor role",
-        "who did qactor play", "what is qactor role", "which character is qactor",
-        "who is qactor in the show", "what does qactor play",
+        "who does qactor play",
+        "what role does qactor play",
+        "qactor character",
+        "who is qactor playing",
+        "what character does qactor play",
+        "what part does qactor play",
+        "qactor role",
+        "who did qactor play",
+        "what is qactor role",
+        "which character is qactor",
+        "who is qactor in the show",
+        "what does qactor play",
     ),
     "@actor-in-show": (
-        "is qactor in it", "is qactor in the show", "does qactor appear in it", "is qactor in the cast",
-        "was qactor in it", "does qactor star in it", "is qactor part of the cast", "qactor in the show",
-        "did qactor appear", "is qactor starring",
+        "is qactor in it",
+        "is qactor in the show",
+        "does qactor appear in it",
+        "is qactor in the cast",
+        "was qactor in it",
+        "does qactor star in it",
+        "is qactor part of the cast",
+        "qactor in the show",
+        "did qactor appear",
+        "is qactor starring",
     ),
     "@who-is-character": (
-        "who is qcharacter", "tell me about qcharacter", "what is qcharacter like", "who is qcharacter in the show",
-        "what is the character qcharacter", "what does qcharacter do", "what is qcharacter role",
+        "who is qcharacter",
+        "tell me about qcharacter",
+        "what is qcharacter like",
+        "who is qcharacter in the show",
+        "what is the character qcharacter",
+        "what does qcharacter do",
+        "what is qcharacter role",
         "what is qcharacter story",
     ),
 }
@@ -78,25 +115,52 @@ class NameMatcher:
             self._by_name.setdefault((name, kind), set()).add(person)
         self._choices = [name for name, _ in self._by_name]
         self._keys = list(self._by_name)
+        self._index: dict[str, list[int]] = {}
+        for k, (name, _) in enumerate(self._keys):
+            self._index.setdefault(name, []).append(k)
         self._max_words = max((len(n.split()) for n in self._choices), default=0)
 
-    def find(self, words: list[str], skip: frozenset[str]) -> list[Mention]:
+    def fill_slots(
+        self, words: list[str], ordinary: frozenset[str] = frozenset(), fuzzy: bool = True
+    ) -> tuple[list[str], list[Mention]]:
+        """The words with each name replaced by its slot word, and the names found.
+
+        `ordinary` holds words known not to be names (the pack's phrasing vocabulary): they are only
+        taken as a name when spelled exactly, which keeps fuzzy matching cheap and avoids false hits.
+        """
+        mentions = self.find(words, ordinary, fuzzy)
+        out: list[str] = []
+        i = 0
+        for m in mentions:
+            out += words[i : m.start]
+            out.append(m.kind)
+            i = m.end
+        return out + words[i:], mentions
+
+    def find(self, words: list[str], ordinary: frozenset[str] = frozenset(), fuzzy: bool = True) -> list[Mention]:
         """Longest, best-scoring non-overlapping name mentions, left to right."""
         found: list[Mention] = []
         i = 0
         while i < len(words):
             best: tuple[float, int, list[int]] | None = None
-            for n in range(min(self._max_words, len(words) - i), 0, -1):
-                window = " ".join(words[i : i + n])
-                if n == 1 and (window in skip or len(window) < 3):
-                    continue
-                cutoff = 100 if len(window) < 5 else 84
-                hits = process.extract(window, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8)
-                if hits:
-                    top = hits[0][1]
-                    ids = [h[2] for h in hits if h[1] >= top - 0.01]
-                    if best is None or top > best[0] + 3:
-                        best = (top, n, ids)
+            widths = range(min(self._max_words, len(words) - i), 0, -1)
+            for n in widths:
+                exact = self._index.get(" ".join(words[i : i + n]))
+                if exact:
+                    best = (100.0, n, exact)
+                    break
+            if best is None and fuzzy:
+                for n in widths:
+                    span = words[i : i + n]
+                    window = " ".join(span)
+                    if len(window) < 5 or all(w in _NOT_NAMES or w in ordinary for w in span):
+                        continue
+                    hits = process.extract(window, self._choices, scorer=fuzz.ratio, score_cutoff=84, limit=8)
+                    if hits:
+                        top = hits[0][1]
+                        ids = [h[2] for h in hits if h[1] >= top - 0.01]
+                        if best is None or top > best[0] + 3:
+                            best = (top, n, ids)
             if best is None:
                 i += 1
                 continue
@@ -107,6 +171,17 @@ class NameMatcher:
             found.append(Mention(tuple(people), kind, i, i + n))
             i += n
         return found
+
+
+def person_names(people: Iterable[PersonEntry]) -> Iterator[tuple[str, str, str]]:
+    """(normalised name, slot kind, person id) for every way a pack's people may be mentioned."""
+    for p in people:
+        for kind, full, aliases, parts in (
+            (CHARACTER_SLOT, p.character, p.character_aliases, (0, -1)),
+            (ACTOR_SLOT, p.actor, p.actor_aliases, (-1,)),
+        ):
+            for name in name_variants(full, aliases, parts):
+                yield name, kind, p.id
 
 
 def name_variants(full: str, aliases: tuple[str, ...], parts: tuple[int, ...]) -> list[str]:

@@ -62,7 +62,9 @@ def read_cases(path: Path) -> list[Case]:
         if status not in ("answered", "unknown", "clarify", "any"):
             raise EvalFileError(f"{path}:{n}: status must be answered, unknown, clarify or any, got {status!r}")
         groups = item.get("all", [])
-        if not isinstance(groups, list) or not all(isinstance(g, list) and all(isinstance(x, str) for x in g) for g in groups):
+        if not isinstance(groups, list) or not all(
+            isinstance(g, list) and all(isinstance(x, str) for x in g) for g in groups
+        ):
             raise EvalFileError(f"{path}:{n}: 'all' must be a list of lists of strings")
         none = item.get("none", [])
         if not isinstance(none, list) or not all(isinstance(x, str) for x in none):

@@ -55,7 +55,9 @@ def read_sheet(path: Path, slug: str, title: str | None) -> Pack:
             raise SheetError(f"{path}:1: not UTF-8 text") from None
         missing = {"question", "answer"} - set(header)
         if missing:
-            raise SheetError(f"{path}:1: header must have columns question and answer (missing: {', '.join(sorted(missing))})")
+            raise SheetError(
+                f"{path}:1: header must have columns question and answer (missing: {', '.join(sorted(missing))})"
+            )
         reader.fieldnames = header
         try:
             for row in reader:
@@ -118,15 +120,22 @@ def _to_pack(entries: dict[str, _Entry], slug: str, title: str, path: Path) -> P
             if e.source_url not in sources:
                 host = urlparse(e.source_url).netloc
                 sources[e.source_url] = SourceEntry(
-                    id=f"src-{len(sources) + 1}", title=e.source_title or host, outlet=host, url=e.source_url,
+                    id=f"src-{len(sources) + 1}",
+                    title=e.source_title or host,
+                    outlet=host,
+                    url=e.source_url,
                     published=e.published,
                 )
             refs = (sources[e.source_url].id,)
         ident = _fact_id(e.key, n, used)
         facts.append(
             FactEntry(
-                id=ident, topic=ident, questions=tuple(dict.fromkeys(e.questions)), answer=e.answer,
-                as_of=e.published or today, sources=refs,
+                id=ident,
+                topic=ident,
+                questions=tuple(dict.fromkeys(e.questions)),
+                answer=e.answer,
+                as_of=e.published or today,
+                sources=refs,
             )
         )
     return Pack(slug, title, (), path, tuple(sources.values()), tuple(facts), ())

@@ -6,6 +6,7 @@ answering a question costs a dictionary walk over the question's own features.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -14,9 +15,76 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 STOPWORDS = frozenset(
-    "a an the is are was were be been do does did of to in on for at by it its this that there their they "
-    "i me my you your we our he she his her and or so any some what which who whom how when where why "
-    "can could would should will shall may might please am have has had about with from as just".split()
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "at",
+        "by",
+        "it",
+        "its",
+        "this",
+        "that",
+        "there",
+        "their",
+        "they",
+        "i",
+        "me",
+        "my",
+        "you",
+        "your",
+        "we",
+        "our",
+        "he",
+        "she",
+        "his",
+        "her",
+        "and",
+        "or",
+        "so",
+        "any",
+        "some",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "when",
+        "where",
+        "why",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "please",
+        "am",
+        "have",
+        "has",
+        "had",
+        "about",
+        "with",
+        "from",
+        "as",
+        "just",
+    ]
 )
 
 _SUFFIXES = ("ings", "ing", "ied", "ies", "ed", "es", "s")
@@ -36,7 +104,7 @@ def stem(word: str) -> str:
 def features(words: Sequence[str]) -> Counter[str]:
     stems = [stem(w) for w in words]
     feats: Counter[str] = Counter(stems)
-    feats.update(f"{a} {b}" for a, b in zip(stems, stems[1:]))
+    feats.update(f"{a} {b}" for a, b in itertools.pairwise(stems))
     return feats
 
 
@@ -71,13 +139,20 @@ class IntentModel:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "idf": self.idf, "centroids": self.centroids, "examples": self.examples, "vocabulary": self.vocabulary,
+            "idf": self.idf,
+            "centroids": self.centroids,
+            "examples": self.examples,
+            "vocabulary": self.vocabulary,
             "other_words": self.other_words,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> IntentModel:
         return cls(data["idf"], data["centroids"], data["examples"], data["vocabulary"], data["other_words"])  # type: ignore[arg-type]
+
+    @property
+    def phrasing_words(self) -> frozenset[str]:
+        return self._known
 
     def knows(self, word: str) -> bool:
         return word in self._known or word in self._other

@@ -56,8 +56,7 @@ class Answer:
             "show": self.show,
             "answer": self.text,
             "sources": [
-                {"title": s.title, "url": s.url, "outlet": s.outlet, "published": s.published}
-                for s in self.sources
+                {"title": s.title, "url": s.url, "outlet": s.outlet, "published": s.published} for s in self.sources
             ],
             "as_of": self.as_of,
             "confidence": round(self.confidence, 3),

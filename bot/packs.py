@@ -129,7 +129,9 @@ class _Checker:
             path = f"{path}.{key}" if path else key
         self.problems.append(PackProblem(self.file, self.locator.line_of(table, index, key), path, message))
 
-    def string(self, data: dict[str, Any], key: str, table: str | None, index: int | None, required: bool = True) -> str:
+    def string(
+        self, data: dict[str, Any], key: str, table: str | None, index: int | None, required: bool = True
+    ) -> str:
         value = data.get(key)
         if value is None:
             if required:
@@ -140,7 +142,9 @@ class _Checker:
             return ""
         return value.strip()
 
-    def strings(self, data: dict[str, Any], key: str, table: str | None, index: int | None, required: bool = False) -> tuple[str, ...]:
+    def strings(
+        self, data: dict[str, Any], key: str, table: str | None, index: int | None, required: bool = False
+    ) -> tuple[str, ...]:
         value = data.get(key)
         if value is None:
             if required:
@@ -257,11 +261,18 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
             c.known_keys(item, ["id", "title", "outlet", "url", "published", "reliability", "note"], "sources", i)
             url = c.string(item, "url", "sources", i, required=False) or None
             if url and not re.match(r"^https?://[^\s/$.?#][^\s]*$", url, re.IGNORECASE):
-                c.report(f"url must start with http:// or https:// and contain no spaces, got {url!r}", "sources", i, "url")
+                c.report(
+                    f"url must start with http:// or https:// and contain no spaces, got {url!r}", "sources", i, "url"
+                )
                 url = None
             reliability = item.get("reliability", "medium")
             if reliability not in RELIABILITY:
-                c.report(f"reliability must be one of {', '.join(RELIABILITY)}, got {reliability!r}", "sources", i, "reliability")
+                c.report(
+                    f"reliability must be one of {', '.join(RELIABILITY)}, got {reliability!r}",
+                    "sources",
+                    i,
+                    "reliability",
+                )
                 reliability = "medium"
             entry = SourceEntry(
                 id=ident,
@@ -288,7 +299,9 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
         entries = c.ids(_table_list(c, data, "facts"), "facts")
         fact_ids = {ident for _, _, ident in entries if ident}
         for i, item, ident in entries:
-            c.known_keys(item, ["id", "topic", "questions", "answer", "as_of", "sources", "spoiler", "supersedes"], "facts", i)
+            c.known_keys(
+                item, ["id", "topic", "questions", "answer", "as_of", "sources", "spoiler", "supersedes"], "facts", i
+            )
             refs = c.strings(item, "sources", "facts", i, required=True)
             check_refs(c, refs, "facts", i)
             if refs and all(r in source_has_url for r in refs) and not any(source_has_url[r] for r in refs):
@@ -326,7 +339,12 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
         data, loc = read
         c = _Checker(path, loc, problems)
         for i, item, ident in c.ids(_table_list(c, data, "people"), "people"):
-            c.known_keys(item, ["id", "actor", "character", "actor_aliases", "character_aliases", "description", "role", "sources"], "people", i)
+            c.known_keys(
+                item,
+                ["id", "actor", "character", "actor_aliases", "character_aliases", "description", "role", "sources"],
+                "people",
+                i,
+            )
             role = item.get("role", "main")
             if role not in ROLES:
                 c.report(f"role must be one of {', '.join(ROLES)}, got {role!r}", "people", i, "role")
@@ -359,7 +377,13 @@ def pack_dirs(knowledge_dir: Path) -> list[Path]:
 def load_packs(knowledge_dir: Path) -> list[Pack]:
     """Every valid pack under `knowledge_dir`, or a PackError listing all problems in all packs."""
     if not knowledge_dir.is_dir():
-        raise PackError([PackProblem(knowledge_dir, 0, "", "knowledge folder not found (set SHOWBOT_KNOWLEDGE or pass --knowledge)")])
+        raise PackError(
+            [
+                PackProblem(
+                    knowledge_dir, 0, "", "knowledge folder not found (set SHOWBOT_KNOWLEDGE or pass --knowledge)"
+                )
+            ]
+        )
     packs, problems = [], []
     for directory in pack_dirs(knowledge_dir):
         pack, found = load_pack(directory)

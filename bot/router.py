@@ -5,17 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.entities import CHARACTER_SLOT, REQUIRED_SLOT, Mention
-from bot.intent import STOPWORDS
 from bot.models import Answer, AskContext
 from bot.settings import RouterSettings
-from bot.shows import TV_WORDS, ShowResolver, foreign_show_name
+from bot.shows import ShowResolver, foreign_show_name
 from bot.store import Fact, FactBase, ShowIndex
 from bot.text import MAX_QUESTION_CHARS, human_date, normalize, sanitize
 
 UNKNOWN_TEXT = "I don't know that one."
 DEFAULT_ACCEPT = 0.5
 DEFAULT_CLARIFY = 0.3
-_NAME_SKIP = STOPWORDS | TV_WORDS
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ class Router:
             )
         words = normalize(text).split()
         if not words:
-            return Answer(status="unknown", text="Ask me a question about a show, e.g. \"is there a season 2?\"")
+            return Answer(status="unknown", text='Ask me a question about a show, e.g. "is there a season 2?"')
 
         mention = self.resolver.find(words)
         if mention is not None:
@@ -66,13 +64,12 @@ class Router:
         assert slug is not None
         index = self.base.show(slug)
 
-        names = index.names.find(words, _NAME_SKIP)
-        words = _fill_slots(words, names)
+        words, names = index.names.fill_slots(words, index.model.phrasing_words)
         words = index.model.correct(words)
         if mention is None and (foreign := foreign_show_name(words, index.model.knows)):
             return Answer(
                 status="unknown",
-                text=f"{UNKNOWN_TEXT} I don't have facts about \"{foreign}\"; I know about {index.title}.",
+                text=f'{UNKNOWN_TEXT} I don\'t have facts about "{foreign}"; I know about {index.title}.',
                 show=None,
             )
         return self._decide(index, " ".join(words), names)
@@ -148,7 +145,10 @@ class Router:
             return Answer(
                 status="clarify",
                 text="Which one do you mean?",
-                suggestions=tuple(f"who plays {p.character}?" if wanted == CHARACTER_SLOT else f"who does {p.actor} play?" for p in people[: self.settings.max_suggestions]),
+                suggestions=tuple(
+                    f"who plays {p.character}?" if wanted == CHARACTER_SLOT else f"who does {p.actor} play?"
+                    for p in people[: self.settings.max_suggestions]
+                ),
                 confidence=confidence,
                 **base,
             )
@@ -162,7 +162,11 @@ class Router:
         elif template == "@actor-in-show":
             text = f"Yes: {p.actor} plays {p.character}{role} in {index.title}."
         else:
-            text = f"{p.character}{about.replace(', ', ': ', 1)}. Played by {p.actor}{role}." if about else f"{p.character} is played by {p.actor}{role}."
+            text = (
+                f"{p.character}{about.replace(', ', ': ', 1)}. Played by {p.actor}{role}."
+                if about
+                else f"{p.character} is played by {p.actor}{role}."
+            )
         sources = tuple(index.sources[s] for s in p.source_ids if s in index.sources)
         dates = [s.published for s in sources if s.published]
         return Answer(
@@ -174,13 +178,3 @@ class Router:
             fact_id=f"{template}:{p.id}",
             **base,
         )
-
-
-def _fill_slots(words: list[str], names: list[Mention]) -> list[str]:
-    out: list[str] = []
-    i = 0
-    for m in names:
-        out += words[i : m.start]
-        out.append(m.kind)
-        i = m.end
-    return out + words[i:]

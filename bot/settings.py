@@ -71,9 +71,9 @@ class Settings:
     db_path: Path = field(default_factory=default_db_path)
     knowledge_dir: Path = BUNDLED_KNOWLEDGE
     router: RouterSettings = RouterSettings()
-    discord_token: Secret = Secret("")
-    slack_bot_token: Secret = Secret("")
-    slack_signing_secret: Secret = Secret("")
+    discord_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_bot_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_signing_secret: Secret = field(default_factory=lambda: Secret(""))
     log_level: str = "WARNING"
 
     @classmethod

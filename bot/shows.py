@@ -17,15 +17,68 @@ from bot.intent import STOPWORDS
 
 # Words that make a question about "a show": only then is an unknown name after "of"/"in" a show title.
 TV_WORDS = frozenset(
-    "season seasons series show shows episode episodes cast renewed renew renewal cancelled canceled cancel "
-    "trailer premiere finale actor actress character characters stream streaming watch sequel spinoff".split()
+    [
+        "season",
+        "seasons",
+        "series",
+        "show",
+        "shows",
+        "episode",
+        "episodes",
+        "cast",
+        "renewed",
+        "renew",
+        "renewal",
+        "cancelled",
+        "canceled",
+        "cancel",
+        "trailer",
+        "premiere",
+        "finale",
+        "actor",
+        "actress",
+        "character",
+        "characters",
+        "stream",
+        "streaming",
+        "watch",
+        "sequel",
+        "spinoff",
+    ]
 )
 _SPAN_START = frozenset({"of", "in", "on", "from", "for"})
 _SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to"})
 # Words that qualify a season or episode rather than name a show ("the next season").
 _GENERIC = frozenset(
-    "next new another last first final whole entire full latest upcoming good best favorite favourite "
-    "more other same hey hi yo guys anyone someone everyone know tell".split()
+    [
+        "next",
+        "new",
+        "another",
+        "last",
+        "first",
+        "final",
+        "whole",
+        "entire",
+        "full",
+        "latest",
+        "upcoming",
+        "good",
+        "best",
+        "favorite",
+        "favourite",
+        "more",
+        "other",
+        "same",
+        "hey",
+        "hi",
+        "yo",
+        "guys",
+        "anyone",
+        "someone",
+        "everyone",
+        "know",
+        "tell",
+    ]
 )
 
 
@@ -67,11 +120,15 @@ class ShowResolver:
         return best[1] if best else None
 
 
-def strip_exact_mentions(text: str, aliases: list[str]) -> str:
+def alias_pattern(aliases: list[str]) -> re.Pattern[str]:
+    """One regex matching any of a show's own names as whole words, longest first."""
+    alternatives = "|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True))
+    return re.compile(rf"(?:^| )(?:{alternatives})(?= |$)")
+
+
+def strip_exact_mentions(text: str, pattern: re.Pattern[str]) -> str:
     """Remove a show's own names from a normalised phrasing: they carry no intent."""
-    for alias in sorted(aliases, key=len, reverse=True):
-        text = re.sub(rf"(?:^| ){re.escape(alias)}(?= |$)", " ", text)
-    return " ".join(text.split())
+    return " ".join(pattern.sub(" ", text).split())
 
 
 def foreign_show_name(words: list[str], knows: Callable[[str], bool]) -> str | None:
@@ -94,7 +151,9 @@ def foreign_show_name(words: list[str], knows: Callable[[str], bool]) -> str | N
     first_tv = next(i for i, w in enumerate(words) if w in TV_WORDS)
     spans.append(words[max(0, first_tv - 2) : first_tv])  # "severance season 2"
     for span in spans:
-        content = [w for w in span if w not in STOPWORDS and w not in TV_WORDS and w not in _GENERIC and not w.isdigit()]
+        content = [
+            w for w in span if w not in STOPWORDS and w not in TV_WORDS and w not in _GENERIC and not w.isdigit()
+        ]
         if content and not any(knows(w) for w in content):
             return " ".join(content)
     return None

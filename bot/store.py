@@ -82,9 +82,19 @@ class FactBase:
         q = self._conn.execute
         srcs: dict[str, tuple[str, ...]] = {}
         for fact, source in q("select fact, source from fact_sources where show = ? order by fact, position", [slug]):
-            srcs[fact] = srcs.get(fact, ()) + (source,)
+            srcs[fact] = (*srcs.get(fact, ()), source)
         facts = {
-            row[0]: Fact(row[0], row[1], row[2], row[3], bool(row[4]), row[5], tuple(json.loads(row[6])), row[7], srcs.get(row[0], ()))
+            row[0]: Fact(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                bool(row[4]),
+                row[5],
+                tuple(json.loads(row[6])),
+                row[7],
+                srcs.get(row[0], ()),
+            )
             for row in q(
                 "select id, topic, answer, as_of, spoiler, current, history, question from facts where show = ?", [slug]
             )
@@ -96,8 +106,10 @@ class FactBase:
             sources[sid] = Source(title=title, url=url, outlet=outlet, published=published)
             reliability[sid] = rel
         person_sources: dict[str, tuple[str, ...]] = {}
-        for person, source in q("select person, source from person_sources where show = ? order by person, position", [slug]):
-            person_sources[person] = person_sources.get(person, ()) + (source,)
+        for person, source in q(
+            "select person, source from person_sources where show = ? order by person, position", [slug]
+        ):
+            person_sources[person] = (*person_sources.get(person, ()), source)
         people = {
             pid: Person(pid, actor, character, description or "", role, person_sources.get(pid, ()))
             for pid, actor, character, description, role in q(
@@ -105,7 +117,10 @@ class FactBase:
             )
         }
         names = NameMatcher(
-            [(norm, kind, person) for norm, kind, person in q("select norm, kind, person from person_names where show = ?", [slug])]
+            [
+                (norm, kind, person)
+                for norm, kind, person in q("select norm, kind, person from person_names where show = ?", [slug])
+            ]
         )
         row = q("select data from models where show = ?", [slug]).fetchone()
         if row is None:

@@ -22,37 +22,117 @@ _PLATFORM_MARKUP = re.compile(
 )
 
 _CONTRACTIONS = {
-    "won't": "will not", "can't": "cannot", "n't": " not", "'re": " are", "'s": " is", "'d": " would",
-    "'ll": " will", "'ve": " have", "'m": " am",
+    "won't": "will not",
+    "can't": "cannot",
+    "n't": " not",
+    "'re": " are",
+    "'s": " is",
+    "'d": " would",
+    "'ll": " will",
+    "'ve": " have",
+    "'m": " am",
 }
 _CONTRACTION_RE = re.compile(r"won't|can't|n't|'re|'s|'d|'ll|'ve|'m\b")
 
 # Chat spellings and apostrophe-less contractions, word by word.
 _CHAT = {
-    "whats": "what is", "wats": "what is", "wat": "what", "wut": "what", "wheres": "where is",
-    "whos": "who is", "hows": "how is", "whens": "when is", "whys": "why is", "thats": "that is",
-    "isnt": "is not", "wasnt": "was not", "arent": "are not", "werent": "were not", "wont": "will not",
-    "cant": "cannot", "dont": "do not", "doesnt": "does not", "didnt": "did not", "havent": "have not",
-    "hasnt": "has not", "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not",
-    "theyre": "they are", "youre": "you are", "ive": "i have", "im": "i am", "theres": "there is",
-    "u": "you", "ur": "your", "r": "are", "ya": "you", "pls": "please", "plz": "please",
-    "thx": "thanks", "ty": "thanks", "wanna": "want to", "gonna": "going to", "gotta": "got to",
-    "tho": "though", "cuz": "because", "coz": "because", "bc": "because", "abt": "about",
-    "rn": "right now", "ppl": "people", "ep": "episode", "eps": "episodes", "szn": "season",
-    "ssn": "season", "seasn": "season", "amzn": "amazon", "b4": "before", "2day": "today",
-    "tmrw": "tomorrow", "pic": "picture", "info": "information", "ok": "okay",
+    "whats": "what is",
+    "wats": "what is",
+    "wat": "what",
+    "wut": "what",
+    "wheres": "where is",
+    "whos": "who is",
+    "hows": "how is",
+    "whens": "when is",
+    "whys": "why is",
+    "thats": "that is",
+    "isnt": "is not",
+    "wasnt": "was not",
+    "arent": "are not",
+    "werent": "were not",
+    "wont": "will not",
+    "cant": "cannot",
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "havent": "have not",
+    "hasnt": "has not",
+    "shouldnt": "should not",
+    "wouldnt": "would not",
+    "couldnt": "could not",
+    "theyre": "they are",
+    "youre": "you are",
+    "ive": "i have",
+    "im": "i am",
+    "theres": "there is",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "ya": "you",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "ty": "thanks",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "tho": "though",
+    "cuz": "because",
+    "coz": "because",
+    "bc": "because",
+    "abt": "about",
+    "rn": "right now",
+    "ppl": "people",
+    "ep": "episode",
+    "eps": "episodes",
+    "szn": "season",
+    "ssn": "season",
+    "seasn": "season",
+    "amzn": "amazon",
+    "b4": "before",
+    "2day": "today",
+    "tmrw": "tomorrow",
+    "pic": "picture",
+    "info": "information",
+    "ok": "okay",
     # One spelling per word on both sides of the Atlantic.
-    "canceled": "cancelled", "canceling": "cancelling", "cancelation": "cancellation", "theatre": "theater",
-    "favourite": "favorite", "colour": "color", "programme": "program", "realise": "realize",
+    "canceled": "cancelled",
+    "canceling": "cancelling",
+    "cancelation": "cancellation",
+    "theatre": "theater",
+    "favourite": "favorite",
+    "colour": "color",
+    "programme": "program",
+    "realise": "realize",
 }
 
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
 }
 _ORDINALS = {
-    "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
-    "1st": "1", "2nd": "2", "3rd": "3", "4th": "4", "5th": "5", "6th": "6",
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "fifth": "5",
+    "sixth": "6",
+    "1st": "1",
+    "2nd": "2",
+    "3rd": "3",
+    "4th": "4",
+    "5th": "5",
+    "6th": "6",
 }
 _ORDINAL_SEASON = re.compile(r"\b(" + "|".join(_ORDINALS) + r") (season|series)\b")
 _SEASON_ABBREV = re.compile(r"\bs(\d{1,2})(?:\s?e(\d{1,3}))?\b")
@@ -77,9 +157,7 @@ def strip_markup(text: str) -> str:
 
 def sanitize(text: str) -> str:
     """Drop control and other invisible characters that binary or hostile input carries."""
-    return "".join(
-        c if c.isprintable() else " " for c in text if unicodedata.category(c) not in ("Cs", "Co")
-    )
+    return "".join(c if c.isprintable() else " " for c in text if unicodedata.category(c) not in ("Cs", "Co"))
 
 
 def normalize(text: str) -> str:
@@ -108,11 +186,24 @@ def tokens(text: str) -> list[str]:
     return text.split()
 
 
-_MONTHS = "January February March April May June July August September October November December".split()
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def human_date(iso: str | None) -> str:
-    """"2025-06-06" -> "6 June 2025": unambiguous for readers on both sides of the Atlantic."""
+    """ "2025-06-06" -> "6 June 2025": unambiguous for readers on both sides of the Atlantic."""
     if not iso:
         return "undated"
     year, month, day = iso.split("-")
