@@ -84,6 +84,8 @@ def resolve_topics(facts: tuple[FactEntry, ...], sources: dict[str, SourceEntry]
 
 
 def fit_model(pack: Pack) -> IntentModel:
+    from bot.train import fit  # numpy is a build-time dependency only
+
     aliases = show_alias_norms(pack)
     own_names = alias_pattern(aliases)
     names = NameMatcher(list(person_names(pack.people)))
@@ -101,7 +103,7 @@ def fit_model(pack: Pack) -> IntentModel:
         known.update(normalize(f"{p.actor} {p.character} {p.description}").split())
     for a in aliases:
         known.update(a.split())
-    return IntentModel.fit([(t, i) for t, i in examples if t], extra_vocabulary=known - {ACTOR_SLOT, CHARACTER_SLOT})
+    return fit([(t, i) for t, i in examples if t], other_words=known - {ACTOR_SLOT, CHARACTER_SLOT})
 
 
 def show_alias_norms(pack: Pack) -> list[str]:
@@ -115,12 +117,12 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
     slug = pack.slug
     sources = {s.id: s for s in pack.sources}
     topics = resolve_topics(pack.facts, sources)
-    db["shows"].insert(
+    db.table("shows").insert(
         {"slug": slug, "title": pack.title, "origin": origin, "path": str(pack.path), "facts": len(pack.facts)},
         pk="slug",
     )
-    db["show_aliases"].insert_all({"show": slug, "norm": a} for a in show_alias_norms(pack))
-    db["sources"].insert_all(
+    db.table("show_aliases").insert_all({"show": slug, "norm": a} for a in show_alias_norms(pack))
+    db.table("sources").insert_all(
         {
             "show": slug,
             "id": s.id,
@@ -132,7 +134,7 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
         }
         for s in pack.sources
     )
-    db["facts"].insert_all(
+    db.table("facts").insert_all(
         {
             "show": slug,
             "id": f.id,
@@ -146,11 +148,11 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
         }
         for f in pack.facts
     )
-    db["fact_sources"].insert_all(
+    db.table("fact_sources").insert_all(
         {"show": slug, "fact": f.id, "source": s, "position": n} for f in pack.facts for n, s in enumerate(f.sources)
     )
-    db["phrasings"].insert_all({"show": slug, "fact": f.id, "text": q} for f in pack.facts for q in f.questions)
-    db["people"].insert_all(
+    db.table("phrasings").insert_all({"show": slug, "fact": f.id, "text": q} for f in pack.facts for q in f.questions)
+    db.table("people").insert_all(
         {
             "show": slug,
             "id": p.id,
@@ -161,24 +163,24 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
         }
         for p in pack.people
     )
-    db["person_names"].insert_all(
+    db.table("person_names").insert_all(
         {"show": slug, "person": person, "kind": kind, "norm": name} for name, kind, person in person_names(pack.people)
     )
-    db["person_sources"].insert_all(
+    db.table("person_sources").insert_all(
         {"show": slug, "person": p.id, "source": s, "position": n} for p in pack.people for n, s in enumerate(p.sources)
     )
-    db["models"].insert({"show": slug, "data": json.dumps(fit_model(pack).to_json(), separators=(",", ":"))})
+    db.table("models").insert({"show": slug, "data": json.dumps(fit_model(pack).to_json(), separators=(",", ":"))})
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["shows"].create({"slug": str, "title": str, "origin": str, "path": str, "facts": int}, pk="slug")
-    db["show_aliases"].create({"show": str, "norm": str})
-    db["sources"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("shows").create({"slug": str, "title": str, "origin": str, "path": str, "facts": int}, pk="slug")
+    db.table("show_aliases").create({"show": str, "norm": str})
+    db.table("sources").create(
         {"show": str, "id": str, "title": str, "outlet": str, "url": str, "published": str, "reliability": str},
         pk=("show", "id"),
     )
-    db["facts"].create(
+    db.table("facts").create(
         {
             "show": str,
             "id": str,
@@ -192,23 +194,23 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         },
         pk=("show", "id"),
     )
-    db["fact_sources"].create({"show": str, "fact": str, "source": str, "position": int})
-    db["phrasings"].create({"show": str, "fact": str, "text": str})
-    db["people"].create(
+    db.table("fact_sources").create({"show": str, "fact": str, "source": str, "position": int})
+    db.table("phrasings").create({"show": str, "fact": str, "text": str})
+    db.table("people").create(
         {"show": str, "id": str, "actor": str, "character": str, "description": str, "role": str}, pk=("show", "id")
     )
-    db["person_names"].create({"show": str, "person": str, "kind": str, "norm": str})
-    db["person_sources"].create({"show": str, "person": str, "source": str, "position": int})
-    db["models"].create({"show": str, "data": str}, pk="show")
+    db.table("person_names").create({"show": str, "person": str, "kind": str, "norm": str})
+    db.table("person_sources").create({"show": str, "person": str, "source": str, "position": int})
+    db.table("models").create({"show": str, "data": str}, pk="show")
     for table in SHOW_TABLES:
         if table not in ("models",):
-            db[table].create_index(["show"])
+            db.table(table).create_index(["show"])
 
 
 def _finish(db: sqlite_utils.Database, extra_meta: dict[str, str]) -> None:
     meta = {"schema_version": str(SCHEMA_VERSION), "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     meta.update(extra_meta)
-    db["meta"].upsert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key")
+    db.table("meta").upsert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key")
 
 
 @contextmanager
@@ -289,7 +291,7 @@ def _copy_shows(db: sqlite_utils.Database, old_path: Path, slugs: list[str]) -> 
 
 def replace_show(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
     """Write `pack`, replacing any show with the same slug (used by import-faq)."""
-    if db["shows"].exists():
+    if db.table("shows").exists():
         for table in SHOW_TABLES:
             db.execute(f"delete from [{table}] where show = ?", [pack.slug])
         db.execute("delete from shows where slug = ?", [pack.slug])

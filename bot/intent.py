@@ -1,214 +1,139 @@
-"""Intent matching: which fact of a show's pack a normalised question asks for.
+"""Intent matching: which fact of a show's pack a normalised question asks for, and how sure we are.
 
-The model is fitted once per show when the fact base is built and stored as JSON in the database, so
-answering a question costs a dictionary walk over the question's own features.
+A softmax (multinomial logistic regression) classifier over the pack's facts, on stemmed words, word
+pairs and character n-grams. It is trained once per show at build time (`bot.train`, with numpy) and
+stored as sparse rows, so answering a question is a pure-Python dictionary walk over the question's
+features: no numpy import on the question path, and the cost depends only on the show's own pack.
+
+The confidence is the top softmax probability. Features the pack never saw still count in the
+question's length, so unfamiliar wording dilutes the confidence: that is what makes "set an alarm"
+fall below the pack's self-calibrated threshold.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
 STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "do",
-        "does",
-        "did",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "at",
-        "by",
-        "it",
-        "its",
-        "this",
-        "that",
-        "there",
-        "their",
-        "they",
-        "i",
-        "me",
-        "my",
-        "you",
-        "your",
-        "we",
-        "our",
-        "he",
-        "she",
-        "his",
-        "her",
-        "and",
-        "or",
-        "so",
-        "any",
-        "some",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "how",
-        "when",
-        "where",
-        "why",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "please",
-        "am",
-        "have",
-        "has",
-        "had",
-        "about",
-        "with",
-        "from",
-        "as",
-        "just",
-    ]
+    "a an the is are was were be been do does did of to in on for at by it its this that there their they "
+    "i me my you your we our he she his her and or so any some what which who whom how when where why "
+    "can could would should will shall may might please am have has had about with from as just".split()
 )
 
-_SUFFIXES = ("ings", "ing", "ied", "ies", "ed", "es", "s")
+TYPO_CUTOFF = 84  # rapidfuzz ratio for an unknown word to count as a typo of a pack word
+CHAR_NGRAMS = (2, 4)  # character n-gram sizes inside word boundaries: typos and morphology
+_SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""))
 
 
 def stem(word: str) -> str:
-    """A deliberately crude suffix stripper: "renewed"/"renewal"/"renew" should meet."""
-    if len(word) <= 4 or word.isdigit():
+    """A crude suffix stripper: "renewed"/"renew", "episodes"/"episode" should meet."""
+    if len(word) <= 3:
         return word
-    for suffix in _SUFFIXES:
+    for suffix, replacement in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
+            if suffix == "s" and word.endswith("ss"):
+                return word
+            return word[: -len(suffix)] + replacement
     return word
 
 
-def features(words: Sequence[str]) -> Counter[str]:
+def features(words: Sequence[str]) -> dict[str, int]:
+    """Feature counts: "w:" stemmed words, "b:" stemmed word pairs, and character n-grams."""
     stems = [stem(w) for w in words]
-    feats: Counter[str] = Counter(stems)
-    feats.update(f"{a} {b}" for a, b in itertools.pairwise(stems))
-    return feats
+    counts: dict[str, int] = {}
+    for key in itertools.chain(("w:" + s for s in stems), ("b:" + a + "_" + b for a, b in itertools.pairwise(stems))):
+        counts[key] = counts.get(key, 0) + 1
+    lo, hi = CHAR_NGRAMS
+    for w in words:
+        padded = f" {w} "
+        for n in range(lo, hi + 1):
+            for i in range(len(padded) - n + 1):
+                key = padded[i : i + n]
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Intents by decreasing probability (at most a few) and the calibrated acceptance threshold."""
+
+    intents: tuple[tuple[str, float], ...]
+    threshold: float
 
 
 @dataclass
 class IntentModel:
-    idf: dict[str, float]
-    centroids: dict[str, dict[str, float]]  # intent -> feature -> weight (unit length)
-    examples: list[tuple[str, dict[str, float]]]  # (intent, unit vector) per phrasing
-    vocabulary: list[str]  # words of the phrasings, targets of typo correction
-    other_words: list[str]  # further words the pack knows (answers, names): not foreign
+    intents: list[str]  # column -> intent (fact id or template id)
+    bias: list[float]
+    rows: dict[str, tuple[float, list[int], list[float]]]  # feature -> (idf, columns, weights)
+    threshold: float  # self-calibrated minimum confidence to answer
+    vocabulary: list[str]  # words of the phrasings: targets of typo correction, never names
+    other_words: list[str] = field(default_factory=list)  # further words the pack knows (answers, names)
 
-    @classmethod
-    def fit(cls, examples: Iterable[tuple[str, str]], extra_vocabulary: Iterable[str] = ()) -> IntentModel:
-        """Fit from (normalised text, intent) pairs."""
-        rows = [(text.split(), intent) for text, intent in examples]
-        df: Counter[str] = Counter()
-        vocab: set[str] = set()
-        for words, _ in rows:
-            df.update(set(features(words)))
-            vocab.update(words)
-        n = max(len(rows), 1)
-        idf = {f: math.log(1 + n / d) for f, d in df.items()}
-        sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        examples = []
-        for words, intent in rows:
-            vec = _unit(_weigh(features(words), idf))
-            examples.append((intent, vec))
-            for f, w in vec.items():
-                sums[intent][f] += w
-        centroids = {intent: _unit(vec) for intent, vec in sums.items()}
-        return cls(idf, centroids, examples, sorted(vocab), sorted(set(extra_vocabulary) - vocab))
+    def __post_init__(self) -> None:
+        self.phrasing_words = frozenset(self.vocabulary)
+        self._other = frozenset(self.other_words)
+        self._unknown_idf = max((r[0] for r in self.rows.values()), default=1.0)
 
     def to_json(self) -> dict[str, object]:
         return {
-            "idf": self.idf,
-            "centroids": self.centroids,
-            "examples": self.examples,
+            "intents": self.intents,
+            "bias": self.bias,
+            "rows": self.rows,
+            "threshold": self.threshold,
             "vocabulary": self.vocabulary,
             "other_words": self.other_words,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> IntentModel:
-        return cls(data["idf"], data["centroids"], data["examples"], data["vocabulary"], data["other_words"])  # type: ignore[arg-type]
-
-    @property
-    def phrasing_words(self) -> frozenset[str]:
-        return self._known
+        return cls(
+            intents=data["intents"],  # type: ignore[arg-type]
+            bias=data["bias"],  # type: ignore[arg-type]
+            rows=data["rows"],  # type: ignore[arg-type]
+            threshold=float(data["threshold"]),  # type: ignore[arg-type]
+            vocabulary=data["vocabulary"],  # type: ignore[arg-type]
+            other_words=data["other_words"],  # type: ignore[arg-type]
+        )
 
     def knows(self, word: str) -> bool:
-        return word in self._known or word in self._other
+        return word in self.phrasing_words or word in self._other
 
-    @property
-    def _other(self) -> frozenset[str]:
-        cached: frozenset[str] | None = getattr(self, "_other_cache", None)
-        if cached is None:
-            cached = frozenset(self.other_words)
-            self._other_cache = cached
-        return cached
-
-    def correct(self, words: list[str]) -> list[str]:
-        """Replace unknown words by the closest pack word ("renwed" -> "renewed")."""
-        known = self._known
+    def correct(self, words: Iterable[str]) -> list[str]:
+        """Replace unknown words by the closest phrasing word ("renwed" -> "renewed")."""
         out = []
         for w in words:
-            if w in known or len(w) < 4 or w.isdigit():
-                out.append(w)
-                continue
-            hit = process.extractOne(w, self.vocabulary, scorer=fuzz.ratio, score_cutoff=80)
-            out.append(hit[0] if hit else w)
+            if len(w) >= 4 and not w.isdigit() and w not in self.phrasing_words and w not in self._other:
+                hit = process.extractOne(w, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+                if hit:
+                    w = hit[0]
+            out.append(w)
         return out
 
-    @property
-    def _known(self) -> frozenset[str]:
-        cached: frozenset[str] | None = getattr(self, "_known_cache", None)
-        if cached is None:
-            cached = frozenset(self.vocabulary)
-            self._known_cache = cached
-        return cached
-
-    def rank(self, text: str, limit: int = 4) -> list[tuple[str, float]]:
-        words = self.correct(text.split())
-        q = _unit(_weigh(features(words), self.idf))
-        scores: dict[str, float] = defaultdict(float)
-        for intent, centroid in self.centroids.items():
-            s = sum(w * centroid.get(f, 0.0) for f, w in q.items())
-            if s > 0:
-                scores[intent] = 0.5 * s
-        for intent, vec in self.examples:
-            s = 0.5 * sum(w * vec.get(f, 0.0) for f, w in q.items())
-            if s > 0:
-                scores[intent] = max(scores[intent], scores[intent] * 0 + s + 0.5 * self._centroid_score(intent, q))
-        return sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
-
-    def _centroid_score(self, intent: str, q: dict[str, float]) -> float:
-        centroid = self.centroids[intent]
-        return sum(w * centroid.get(f, 0.0) for f, w in q.items())
-
-
-def _weigh(feats: Counter[str], idf: dict[str, float]) -> dict[str, float]:
-    default = max(idf.values(), default=1.0)
-    return {f: (1 + math.log(c)) * idf.get(f, default) * (0.3 if f in STOPWORDS else 1.0) for f, c in feats.items()}
-
-
-def _unit(vec: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-    return {f: w / norm for f, w in vec.items()}
+    def rank(self, words: Sequence[str], limit: int = 4) -> Ranking:
+        """The most probable intents for already-corrected question words."""
+        scores = list(self.bias)
+        known: list[tuple[float, list[int], list[float]]] = []
+        norm2 = 0.0
+        for feature, tf in features(words).items():
+            row = self.rows.get(feature)
+            weight = 1.0 + math.log(tf)
+            x = weight * (row[0] if row else self._unknown_idf)
+            norm2 += x * x
+            if row:
+                known.append((x, row[1], row[2]))
+        norm = math.sqrt(norm2) or 1.0
+        for x, cols, weights in known:
+            x /= norm
+            for c, w in zip(cols, weights, strict=True):
+                scores[c] += x * w
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        best = sorted(range(len(exps)), key=exps.__getitem__, reverse=True)[:limit]
+        return Ranking(tuple((self.intents[c], exps[c] / total) for c in best), self.threshold)

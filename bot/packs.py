@@ -242,7 +242,8 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
         if extra.name not in PACK_FILES:
             problems.append(PackProblem(extra, 0, "", f"unexpected file (a pack holds {', '.join(PACK_FILES)})"))
 
-    title, aliases = "", ()
+    title: str = ""
+    aliases: tuple[str, ...] = ()
     read = _read_toml(show_file, problems)
     if read:
         data, loc = read
@@ -320,7 +321,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
             if not isinstance(topic, str) or not topic.strip():
                 c.report("'topic' must be a non-empty string", "facts", i, "topic")
                 topic = ident
-            entry = FactEntry(
+            fact = FactEntry(
                 id=ident,
                 topic=topic.strip(),
                 questions=c.strings(item, "questions", "facts", i, required=True),
@@ -331,7 +332,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 supersedes=supersedes,
             )
             if ident:
-                facts.append(entry)
+                facts.append(fact)
 
     people: list[PersonEntry] = []
     path = directory / "people.toml"
@@ -351,7 +352,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 role = "main"
             refs = c.strings(item, "sources", "people", i, required=True)
             check_refs(c, refs, "people", i)
-            entry = PersonEntry(
+            person = PersonEntry(
                 id=ident,
                 actor=c.string(item, "actor", "people", i),
                 character=c.string(item, "character", "people", i),
@@ -362,7 +363,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 sources=refs,
             )
             if ident:
-                people.append(entry)
+                people.append(person)
 
     if problems:
         return None, problems

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.entities import CHARACTER_SLOT, REQUIRED_SLOT, Mention
+from bot.intent import STOPWORDS
 from bot.models import Answer, AskContext
 from bot.settings import RouterSettings
 from bot.shows import ShowResolver, foreign_show_name
@@ -12,14 +11,8 @@ from bot.store import Fact, FactBase, ShowIndex
 from bot.text import MAX_QUESTION_CHARS, human_date, normalize, sanitize
 
 UNKNOWN_TEXT = "I don't know that one."
-DEFAULT_ACCEPT = 0.5
-DEFAULT_CLARIFY = 0.3
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    target: str  # current fact id, or a template id
-    score: float
+# A runner-up this close to the best intent makes the question ambiguous: ask instead of guessing.
+AMBIGUITY = 0.6
 
 
 class Router:
@@ -72,35 +65,40 @@ class Router:
                 text=f'{UNKNOWN_TEXT} I don\'t have facts about "{foreign}"; I know about {index.title}.',
                 show=None,
             )
-        return self._decide(index, " ".join(words), names)
+        return self._decide(index, words, names)
 
-    def _decide(self, index: ShowIndex, text: str, names: list[Mention]) -> Answer:
-        accept = self.settings.accept if self.settings.accept is not None else DEFAULT_ACCEPT
-        clarify = self.settings.clarify if self.settings.clarify is not None else DEFAULT_CLARIFY
-        candidates: dict[str, float] = {}
-        for intent, score in index.model.rank(text, limit=8):
+    def _decide(self, index: ShowIndex, words: list[str], names: list[Mention]) -> Answer:
+        ranking = index.model.rank(words, limit=6)
+        accept = self.settings.accept if self.settings.accept is not None else ranking.threshold
+        clarify = self.settings.clarify if self.settings.clarify is not None else accept
+        # Facts on one topic are one answer: pool their probability under the fact that answers it now.
+        pooled: dict[str, float] = {}
+        for intent, p in ranking.intents:
             target = index.facts[intent].current if intent in index.facts else intent
-            candidates[target] = max(score, candidates.get(target, 0.0))
-        ranked = sorted((_Candidate(t, s) for t, s in candidates.items()), key=lambda c: -c.score)
-        base = {"show": index.slug, "show_title": index.title}
-        if not ranked or ranked[0].score < clarify:
-            return Answer(status="unknown", text=UNKNOWN_TEXT, **base)
-        best = ranked[0]
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        confidence = min(1.0, best.score)
-        if best.score >= accept and best.score - runner_up >= 0.05:
-            if best.target in REQUIRED_SLOT:
-                return self._person_answer(index, best.target, names, confidence)
-            return self._fact_answer(index, index.facts[best.target], confidence)
-        suggestions = tuple(
-            self._suggestion(index, c.target, names)
-            for c in ranked[: self.settings.max_suggestions]
-            if c.score >= clarify
+            pooled[target] = pooled.get(target, 0.0) + p
+        ranked = sorted(pooled.items(), key=lambda kv: -kv[1])
+        best, confidence = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if not names and _asks_about_unknown_name(index, words, ranked, accept):
+            return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
+        if confidence >= accept and runner_up < AMBIGUITY * confidence:
+            if best in REQUIRED_SLOT:
+                return self._person_answer(index, best, names, confidence)
+            return self._fact_answer(index, index.facts[best], confidence)
+        if confidence < clarify or runner_up < clarify:
+            return _unknown(index)
+        close = [t for t, p in ranked[: self.settings.max_suggestions] if p >= AMBIGUITY * confidence]
+        suggestions = tuple(s for s in dict.fromkeys(self._suggestion(index, t, names) for t in close) if s)
+        if len(suggestions) < 2:
+            return _unknown(index)
+        return Answer(
+            status="clarify",
+            text="Did you mean:",
+            suggestions=suggestions,
+            confidence=confidence,
+            show=index.slug,
+            show_title=index.title,
         )
-        suggestions = tuple(s for s in dict.fromkeys(suggestions) if s)
-        if not suggestions:
-            return Answer(status="unknown", text=UNKNOWN_TEXT, **base)
-        return Answer(status="clarify", text="Did you mean:", suggestions=suggestions, confidence=confidence, **base)
 
     def _suggestion(self, index: ShowIndex, target: str, names: list[Mention]) -> str:
         if target in index.facts:
@@ -137,9 +135,8 @@ class Router:
     def _person_answer(self, index: ShowIndex, template: str, names: list[Mention], confidence: float) -> Answer:
         wanted = REQUIRED_SLOT[template]
         ordered = sorted(names, key=lambda m: m.kind != wanted)
-        base = {"show": index.slug, "show_title": index.title}
         if not ordered:
-            return Answer(status="unknown", text=f"{UNKNOWN_TEXT} I don't know that name in {index.title}.", **base)
+            return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
         people = [index.people[p] for p in ordered[0].person_ids if p in index.people]
         if len(people) > 1:
             return Answer(
@@ -150,7 +147,8 @@ class Router:
                     for p in people[: self.settings.max_suggestions]
                 ),
                 confidence=confidence,
-                **base,
+                show=index.slug,
+                show_title=index.title,
             )
         p = people[0]
         role = "" if p.role == "main" else f" ({p.role})"
@@ -176,5 +174,22 @@ class Router:
             as_of=max(dates) if dates else None,
             confidence=confidence,
             fact_id=f"{template}:{p.id}",
-            **base,
+            show=index.slug,
+            show_title=index.title,
         )
+
+
+def _unknown(index: ShowIndex, text: str = UNKNOWN_TEXT) -> Answer:
+    return Answer(status="unknown", text=text, show=index.slug, show_title=index.title)
+
+
+def _asks_about_unknown_name(
+    index: ShowIndex, words: list[str], ranked: list[tuple[str, float]], accept: float
+) -> bool:
+    """ "who plays batman": a cast question naming someone the pack does not know.
+
+    Such a question still resembles cast facts ("who plays in it"), so it is caught here: a name
+    template is among the likely intents and the question holds a word the pack has never seen.
+    """
+    likely_template = any(t in REQUIRED_SLOT and p >= accept for t, p in ranked[:3])
+    return likely_template and any(w not in STOPWORDS and not w.isdigit() and not index.model.knows(w) for w in words)
