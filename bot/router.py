@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.entities import CHARACTER_SLOT, REQUIRED_SLOT, Mention
+from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, REQUIRED_SLOT, Mention
 from bot.intent import STOPWORDS
 from bot.models import Answer, AskContext
 from bot.settings import RouterSettings
@@ -11,8 +11,9 @@ from bot.store import Fact, FactBase, ShowIndex
 from bot.text import MAX_QUESTION_CHARS, human_date, normalize, sanitize
 
 UNKNOWN_TEXT = "I don't know that one."
-# A runner-up this close to the best intent makes the question ambiguous: ask instead of guessing.
-AMBIGUITY = 0.6
+SLOT_WORDS = frozenset({ACTOR_SLOT, CHARACTER_SLOT})
+# A match this close to the acceptance threshold is weak: one unfamiliar word then means silence.
+WEAK_MATCH = 1.5
 
 
 class Router:
@@ -70,7 +71,6 @@ class Router:
     def _decide(self, index: ShowIndex, words: list[str], names: list[Mention]) -> Answer:
         ranking = index.model.rank(words, limit=6)
         accept = self.settings.accept if self.settings.accept is not None else ranking.threshold
-        clarify = self.settings.clarify if self.settings.clarify is not None else accept
         # Facts on one topic are one answer: pool their probability under the fact that answers it now.
         pooled: dict[str, float] = {}
         for intent, p in ranking.intents:
@@ -78,19 +78,22 @@ class Router:
             pooled[target] = pooled.get(target, 0.0) + p
         ranked = sorted(pooled.items(), key=lambda kv: -kv[1])
         best, confidence = ranked[0]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        # Name questions ("who is X" / "who plays X") about the same person are one answer, not a dilemma.
+        rivals = [(t, p) for t, p in ranked[1:] if not (t in REQUIRED_SLOT and best in REQUIRED_SLOT)]
         if not names and _asks_about_unknown_name(index, words, ranked, accept):
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
-        if confidence >= accept and runner_up < AMBIGUITY * confidence:
+        unknown, content = _unfamiliar_words(index, words)
+        # Chit-chat and other topics ("good morning everyone", "capital of france") are made of words the
+        # pack never uses: mostly unfamiliar, or weakly matched with any unfamiliar word, means silence.
+        if 2 * unknown > content or (unknown and confidence < WEAK_MATCH * accept) or confidence < accept:
+            return _unknown(index)
+        close = [t for t, p in rivals if p >= max(accept, self.settings.ambiguity * confidence)]
+        if not close:
             if best in REQUIRED_SLOT:
                 return self._person_answer(index, best, names, confidence)
             return self._fact_answer(index, index.facts[best], confidence)
-        if confidence < clarify or runner_up < clarify:
-            return _unknown(index)
-        close = [t for t, p in ranked[: self.settings.max_suggestions] if p >= AMBIGUITY * confidence]
-        suggestions = tuple(s for s in dict.fromkeys(self._suggestion(index, t, names) for t in close) if s)
-        if len(suggestions) < 2:
-            return _unknown(index)
+        targets = [best, *close][: self.settings.max_suggestions]
+        suggestions = tuple(s for s in dict.fromkeys(self._suggestion(index, t, names) for t in targets) if s)
         return Answer(
             status="clarify",
             text="Did you mean:",
@@ -193,3 +196,9 @@ def _asks_about_unknown_name(
     """
     likely_template = any(t in REQUIRED_SLOT and p >= accept for t, p in ranked[:3])
     return likely_template and any(w not in STOPWORDS and not w.isdigit() and not index.model.knows(w) for w in words)
+
+
+def _unfamiliar_words(index: ShowIndex, words: list[str]) -> tuple[int, int]:
+    """How many of the question's content words the pack's phrasings never use, out of how many."""
+    content = [w for w in words if w not in STOPWORDS and not w.isdigit() and w not in SLOT_WORDS]
+    return sum(w not in index.model.phrasing_words for w in content), len(content)

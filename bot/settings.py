@@ -61,8 +61,8 @@ def _float(env: Mapping[str, str], key: str) -> float | None:
 class RouterSettings:
     """Decision thresholds; None means "use the value the pack calibrated for itself"."""
 
-    accept: float | None = None  # confidence needed to answer
-    clarify: float | None = None  # confidence needed to offer "did you mean" suggestions
+    accept: float | None = None  # confidence needed to answer; None: the pack's calibrated threshold
+    ambiguity: float = 0.8  # a runner-up within this ratio of the best match makes the bot ask instead
     max_suggestions: int = 3
 
 
@@ -91,7 +91,7 @@ class Settings:
             else BUNDLED_KNOWLEDGE,
             router=RouterSettings(
                 accept=_float(env, "SHOWBOT_ACCEPT_THRESHOLD"),
-                clarify=_float(env, "SHOWBOT_CLARIFY_THRESHOLD"),
+                ambiguity=_float(env, "SHOWBOT_AMBIGUITY") if env.get("SHOWBOT_AMBIGUITY", "").strip() else 0.8,
             ),
             discord_token=Secret(env.get("SHOWBOT_DISCORD_TOKEN", "")),
             slack_bot_token=Secret(env.get("SHOWBOT_SLACK_BOT_TOKEN", "")),
