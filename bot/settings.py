@@ -91,7 +91,7 @@ class Settings:
             else BUNDLED_KNOWLEDGE,
             router=RouterSettings(
                 accept=_float(env, "SHOWBOT_ACCEPT_THRESHOLD"),
-                ambiguity=_float(env, "SHOWBOT_AMBIGUITY") if env.get("SHOWBOT_AMBIGUITY", "").strip() else 0.8,
+                ambiguity=_float(env, "SHOWBOT_AMBIGUITY") or RouterSettings().ambiguity,
             ),
             discord_token=Secret(env.get("SHOWBOT_DISCORD_TOKEN", "")),
             slack_bot_token=Secret(env.get("SHOWBOT_SLACK_BOT_TOKEN", "")),
