@@ -89,8 +89,13 @@ def fit_model(pack: Pack) -> IntentModel:
     aliases = show_alias_norms(pack)
     own_names = alias_pattern(aliases)
     names = NameMatcher(list(person_names(pack.people)))
+    # A topic's older facts are answered by its current one, so their phrasings train its class too.
+    current = {fact: topic[0] for fact, topic in resolve_topics(pack.facts, {s.id: s for s in pack.sources}).items()}
     examples = [
-        (" ".join(names.fill_slots(strip_exact_mentions(normalize(q), own_names).split(), fuzzy=False)[0]), f.id)
+        (
+            " ".join(names.fill_slots(strip_exact_mentions(normalize(q), own_names).split(), fuzzy=False)[0]),
+            current[f.id],
+        )
         for f in pack.facts
         for q in f.questions
     ]
@@ -110,6 +115,12 @@ def show_alias_norms(pack: Pack) -> list[str]:
     return [
         a for a in dict.fromkeys(normalize(x) for x in (pack.title, pack.slug.replace("-", " "), *pack.aliases)) if a
     ]
+
+
+def _distinctive_question(fact: FactEntry, facts: tuple[FactEntry, ...]) -> str:
+    """The fact's first phrasing no other fact uses: what a "did you mean" list should show."""
+    others = {normalize(q) for f in facts if f.id != fact.id for q in f.questions}
+    return next((q for q in fact.questions if normalize(q) not in others), fact.questions[0])
 
 
 def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
@@ -144,7 +155,7 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
             "spoiler": int(f.spoiler),
             "current": topics[f.id][0],
             "history": json.dumps(topics[f.id][1]),
-            "question": f.questions[0],
+            "question": _distinctive_question(f, pack.facts),
         }
         for f in pack.facts
     )

@@ -138,8 +138,8 @@ def ask(db_path: Path | None, show: str | None, as_json: bool, question: tuple[s
     if sys.stdin.isatty():
         raise click.UsageError("give a QUESTION, or pipe questions on standard input (one per line)")
     out = sys.stdout
-    for line in sys.stdin:
-        answer = router.ask(line.rstrip("\n"), context)
+    for raw in sys.stdin.buffer:  # bytes: one undecodable line must not end the batch
+        answer = router.ask(raw.decode("utf-8", errors="replace").rstrip("\r\n"), context)
         out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
     out.flush()
 

@@ -42,12 +42,14 @@ def stem(word: str) -> str:
     return word
 
 
-def features(words: Sequence[str]) -> dict[str, int]:
-    """Feature counts: "w:" stemmed words, "b:" stemmed word pairs, and character n-grams."""
+def features(words: Sequence[str], chars: bool = True) -> dict[str, int]:
+    """Feature counts: "w:" stemmed words, "b:" stemmed word pairs, and (if `chars`) character n-grams."""
     stems = [stem(w) for w in words]
     counts: dict[str, int] = {}
     for key in itertools.chain(("w:" + s for s in stems), ("b:" + a + "_" + b for a, b in itertools.pairwise(stems))):
         counts[key] = counts.get(key, 0) + 1
+    if not chars:
+        return counts
     lo, hi = CHAR_NGRAMS
     for w in words:
         padded = f" {w} "
@@ -74,9 +76,14 @@ class IntentModel:
     threshold: float  # self-calibrated minimum confidence to answer
     vocabulary: list[str]  # words of the phrasings: targets of typo correction, never names
     other_words: list[str] = field(default_factory=list)  # further words the pack knows (answers, names)
+    shared: dict[str, list[str]] = field(default_factory=dict)  # phrasing -> intents that all use it
+    char_ngrams: bool = True  # False for very large packs (see bot.train)
 
     def __post_init__(self) -> None:
         self.phrasing_words = frozenset(self.vocabulary)
+        # Typos are corrected towards phrasing words and their stems ("renw" -> "renew" of "renewed").
+        self._stems = frozenset(stem(w) for w in self.vocabulary)
+        self._typo_targets = sorted(self.phrasing_words | self._stems)
         self._other = frozenset(self.other_words)
         self._unknown_idf = max((r[0] for r in self.rows.values()), default=1.0)
 
@@ -88,6 +95,8 @@ class IntentModel:
             "threshold": self.threshold,
             "vocabulary": self.vocabulary,
             "other_words": self.other_words,
+            "shared": self.shared,
+            "char_ngrams": self.char_ngrams,
         }
 
     @classmethod
@@ -99,7 +108,13 @@ class IntentModel:
             threshold=float(data["threshold"]),  # type: ignore[arg-type]
             vocabulary=data["vocabulary"],  # type: ignore[arg-type]
             other_words=data["other_words"],  # type: ignore[arg-type]
+            shared=data["shared"],  # type: ignore[arg-type]
+            char_ngrams=bool(data["char_ngrams"]),
         )
+
+    def familiar(self, word: str) -> bool:
+        """Whether the pack's phrasings use this word, or another form of it ("renew" / "renewed")."""
+        return word in self.phrasing_words or stem(word) in self._stems
 
     def knows(self, word: str) -> bool:
         return word in self.phrasing_words or word in self._other
@@ -109,7 +124,7 @@ class IntentModel:
         out = []
         for w in words:
             if len(w) >= 4 and not w.isdigit() and w not in self.phrasing_words and w not in self._other:
-                hit = process.extractOne(w, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+                hit = process.extractOne(w, self._typo_targets, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
                 if hit:
                     w = hit[0]
             out.append(w)
@@ -120,7 +135,7 @@ class IntentModel:
         scores = list(self.bias)
         known: list[tuple[float, list[int], list[float]]] = []
         norm2 = 0.0
-        for feature, tf in features(words).items():
+        for feature, tf in features(words, self.char_ngrams).items():
             row = self.rows.get(feature)
             weight = 1.0 + math.log(tf)
             x = weight * (row[0] if row else self._unknown_idf)

@@ -69,6 +69,10 @@ class Router:
         return self._decide(index, words, names)
 
     def _decide(self, index: ShowIndex, words: list[str], names: list[Mention]) -> Answer:
+        shared = index.model.shared.get(" ".join(words), [])
+        targets = list(dict.fromkeys(index.facts[i].current if i in index.facts else i for i in shared))
+        if len(targets) > 1:  # the pack itself uses this exact question for several facts
+            return self._clarify(index, targets, names, 1.0 / len(targets))
         ranking = index.model.rank(words, limit=6)
         accept = self.settings.accept if self.settings.accept is not None else ranking.threshold
         # Facts on one topic are one answer: pool their probability under the fact that answers it now.
@@ -86,13 +90,16 @@ class Router:
         # Chit-chat and other topics ("good morning everyone", "capital of france") are made of words the
         # pack never uses: mostly unfamiliar, or weakly matched with any unfamiliar word, means silence.
         if 2 * unknown > content or (unknown and confidence < WEAK_MATCH * accept) or confidence < accept:
-            return _unknown(index)
+            return _unknown(index, confidence=confidence)
         close = [t for t, p in rivals if p >= max(accept, self.settings.ambiguity * confidence)]
         if not close:
             if best in REQUIRED_SLOT:
                 return self._person_answer(index, best, names, confidence)
             return self._fact_answer(index, index.facts[best], confidence)
-        targets = [best, *close][: self.settings.max_suggestions]
+        return self._clarify(index, [best, *close], names, confidence)
+
+    def _clarify(self, index: ShowIndex, targets: list[str], names: list[Mention], confidence: float) -> Answer:
+        targets = targets[: self.settings.max_suggestions]
         suggestions = tuple(s for s in dict.fromkeys(self._suggestion(index, t, names) for t in targets) if s)
         return Answer(
             status="clarify",
@@ -182,8 +189,9 @@ class Router:
         )
 
 
-def _unknown(index: ShowIndex, text: str = UNKNOWN_TEXT) -> Answer:
-    return Answer(status="unknown", text=text, show=index.slug, show_title=index.title)
+def _unknown(index: ShowIndex, text: str = UNKNOWN_TEXT, confidence: float = 0.0) -> Answer:
+    """No answer; `confidence` is how strongly the best (rejected) match scored, for diagnostics."""
+    return Answer(status="unknown", text=text, show=index.slug, show_title=index.title, confidence=confidence)
 
 
 def _asks_about_unknown_name(
@@ -201,4 +209,4 @@ def _asks_about_unknown_name(
 def _unfamiliar_words(index: ShowIndex, words: list[str]) -> tuple[int, int]:
     """How many of the question's content words the pack's phrasings never use, out of how many."""
     content = [w for w in words if w not in STOPWORDS and not w.isdigit() and w not in SLOT_WORDS]
-    return sum(w not in index.model.phrasing_words for w in content), len(content)
+    return sum(not index.model.familiar(w) for w in content), len(content)

@@ -13,7 +13,7 @@ thresholds by 2x), so no fixed number would transfer.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +37,10 @@ class TrainSettings:
     min_threshold: float = 0.02
     max_threshold: float = 0.5
     prune: float = 1e-3  # weights smaller than this are dropped from the stored model
+    # Above this many intents (a big imported FAQ sheet), a softmax costs features x intents memory and
+    # time: such packs get tf-idf centroids on words and word pairs instead, fitted in one pass.
+    max_softmax_intents: int = 400
+    centroid_temperature: float = 20.0  # turns cosine similarities into softmax scores
 
 
 def fit(
@@ -49,32 +53,42 @@ def fit(
     intents = sorted({intent for _, intent in examples})
     column = {intent: c for c, intent in enumerate(intents)}
     labels = np.asarray([column[i] for _, i in examples], np.int64)
-    feats = [features(text.split()) for text, _ in examples]
-    vocab, idf, weights, bias = _train(feats, labels, len(intents), s)
+    chars = len(intents) <= s.max_softmax_intents
+    feats = [features(text.split(), chars=chars) for text, _ in examples]
+    learn = _train if chars else _centroids
+    vocab, idf, weights, bias = learn(feats, labels, len(intents), s)
     rows: dict[str, tuple[float, list[int], list[float]]] = {}
     for feature, j in vocab.items():
-        row = weights[j]
-        cols = np.nonzero(np.abs(row) > s.prune)[0]
+        if isinstance(weights, SparseRows):
+            lo, hi = weights.bounds[j], weights.bounds[j + 1]
+            cols, ws = weights.cols[lo:hi], weights.weights[lo:hi]
+        else:
+            cols = np.nonzero(np.abs(weights[j]) > s.prune)[0]
+            ws = weights[j][cols]
+        keep = np.abs(ws) > s.prune
         rows[feature] = (
             round(float(idf[j]), 5),
-            [int(c) for c in cols],
-            [round(float(row[c]), 4) for c in cols],
+            [int(c) for c in cols[keep]],
+            [round(float(w), 4) for w in ws[keep]],
         )
     vocabulary = sorted({w for text, _ in examples for w in text.split()})
+    shared: dict[str, set[str]] = {}
+    for text, intent in examples:
+        shared.setdefault(text, set()).add(intent)
     return IntentModel(
         intents=intents,
         bias=[round(float(b), 4) for b in bias],
         rows=rows,
-        threshold=_calibrate(examples, feats, labels, len(intents), s),
+        threshold=_calibrate(feats, labels, len(intents), s, learn),
         vocabulary=vocabulary,
         other_words=sorted((other_words or set()) - set(vocabulary)),
+        shared={text: sorted(ids) for text, ids in shared.items() if len(ids) > 1},
+        char_ngrams=chars,
     )
 
 
-def _train(
-    feats: list[dict[str, int]], labels: Ints, n_intents: int, s: TrainSettings
-) -> tuple[dict[str, int], Floats, Floats, Floats]:
-    """Vocabulary, idf, weights (features x intents) and biases."""
+def _vocabulary(feats: list[dict[str, int]]) -> tuple[dict[str, int], npt.NDArray[np.float64], Ints, Floats, Ints]:
+    """Feature ids, idf, and each example's features as (ids, unit-length tf-idf values, lengths)."""
     vocab: dict[str, int] = {}
     df: list[int] = []
     for f in feats:
@@ -94,7 +108,48 @@ def _train(
     vals = (1.0 + np.log(tf)) * idf[idx]
     starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
     norms = np.sqrt(np.add.reduceat(vals * vals, starts))
-    vals = (vals / np.repeat(norms, lens)).astype(np.float32)
+    return vocab, idf, idx, (vals / np.repeat(norms, lens)).astype(np.float32), lens
+
+
+def _centroids(
+    feats: list[dict[str, int]], labels: Ints, n_intents: int, s: TrainSettings
+) -> tuple[dict[str, int], Floats, SparseRows, Floats]:
+    """Unit-length tf-idf centroid per intent, scaled so a softmax over cosines is decisive."""
+    vocab, idf, idx, vals, lens = _vocabulary(feats)
+    keys = idx * n_intents + np.repeat(labels, lens)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    sums = np.bincount(inverse, weights=vals)
+    cols = unique % n_intents
+    norms = np.sqrt(np.bincount(cols, weights=sums * sums, minlength=n_intents))
+    weights = (s.centroid_temperature * sums / norms[cols]).astype(np.float32)
+    return (
+        vocab,
+        idf.astype(np.float32),
+        SparseRows(unique // n_intents, cols, weights, len(vocab)),
+        np.zeros(n_intents, np.float32),
+    )
+
+
+class SparseRows:
+    """(feature, intent, weight) triples sorted by feature, indexable like a dense weight matrix."""
+
+    def __init__(self, rows: Ints, cols: Ints, weights: Floats, n_features: int) -> None:
+        self.cols, self.weights = cols, weights
+        self.bounds = np.searchsorted(rows, np.arange(n_features + 1))
+
+    def gather(self, ids: Ints, n_intents: int) -> Floats:
+        out = np.zeros((len(ids), n_intents), np.float32)
+        for r, j in enumerate(ids.tolist()):
+            lo, hi = self.bounds[j], self.bounds[j + 1]
+            out[r, self.cols[lo:hi]] = self.weights[lo:hi]
+        return out
+
+
+def _train(
+    feats: list[dict[str, int]], labels: Ints, n_intents: int, s: TrainSettings
+) -> tuple[dict[str, int], Floats, Floats, Floats]:
+    """Vocabulary, idf, weights (features x intents) and biases of a softmax regression."""
+    vocab, idf, idx, vals, lens = _vocabulary(feats)
     weights, bias = _sgd(idx, vals, lens, labels, len(vocab), n_intents, s)
     return vocab, idf.astype(np.float32), weights, bias
 
@@ -141,10 +196,8 @@ def _sgd(
     return w, bias
 
 
-def _calibrate(
-    examples: Sequence[tuple[str, str]], feats: list[dict[str, int]], labels: Ints, n_intents: int, s: TrainSettings
-) -> float:
-    fold = np.zeros(len(examples), np.int64)
+def _calibrate(feats: list[dict[str, int]], labels: Ints, n_intents: int, s: TrainSettings, learn: Learner) -> float:
+    fold = np.zeros(len(feats), np.int64)
     seen: dict[int, int] = {}
     for r, c in enumerate(labels.tolist()):  # round-robin within each intent: stratified, deterministic
         fold[r] = seen.get(c, 0) % s.folds
@@ -155,7 +208,7 @@ def _calibrate(
         held_out = np.nonzero(fold == f)[0]
         if len(held_out) == 0 or len(train) == 0:
             continue
-        vocab, idf, weights, bias = _train([feats[r] for r in train], labels[train], n_intents, s)
+        vocab, idf, weights, bias = learn([feats[r] for r in train], labels[train], n_intents, s)
         unknown_idf = float(idf.max()) if len(idf) else 1.0
         for r in held_out.tolist():
             cols, xs = [], []
@@ -165,8 +218,10 @@ def _calibrate(
                 cols.append(-1 if j is None else j)
             x = np.asarray(xs, np.float32)
             x /= float(np.sqrt(x @ x)) or 1.0
-            known = np.asarray(cols) >= 0
-            scores = x[known] @ weights[np.asarray(cols)[known]] + bias
+            ids = np.asarray(cols, np.int64)
+            known = ids >= 0
+            rows = weights.gather(ids[known], n_intents) if isinstance(weights, SparseRows) else weights[ids[known]]
+            scores = x[known] @ rows + bias
             p = np.exp(scores - scores.max())
             p /= p.sum()
             if int(p.argmax()) == labels[r]:
@@ -175,3 +230,8 @@ def _calibrate(
         return s.max_threshold
     q = float(np.quantile(confidences, s.quantile))
     return min(max(q, s.min_threshold), s.max_threshold)
+
+
+Learner = Callable[
+    [list[dict[str, int]], Ints, int, TrainSettings], tuple[dict[str, int], Floats, "Floats | SparseRows", Floats]
+]

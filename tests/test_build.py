@@ -1,0 +1,186 @@
+"""Building the fact base: a failed or interrupted build never touches the working database."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import bot.build
+from bot.build import build
+from bot.cli import cli
+from bot.faq_import import import_faq
+from bot.models import AskContext
+from bot.packs import PackError
+from bot.router import Router
+from bot.store import FactBase
+from tests.conftest import MOON, PACKS, folded
+
+
+def fingerprint(path: Path) -> tuple[str, int, int]:
+    """Content hash, mtime and inode: unchanged means nobody wrote or replaced the file."""
+    stat = path.stat()
+    return hashlib.sha256(path.read_bytes()).hexdigest(), stat.st_mtime_ns, stat.st_ino
+
+
+def assert_answers_renewal(db: Path) -> None:
+    answer = Router(FactBase(db)).ask("is moonfall cancelled", MOON)
+    assert answer.status == "answered", answer
+    assert "cancelled" in folded(answer.text)
+
+
+def break_pack(knowledge: Path) -> None:
+    (knowledge / "moonfall" / "facts.toml").write_text(
+        PACKS["moonfall"]["facts.toml"] + '\n[[facts]]\nid = "oops"\nanswer = "unterminated\n', encoding="utf-8"
+    )
+
+
+def test_build_creates_a_database_that_answers(knowledge: Path, tmp_path: Path) -> None:
+    db = tmp_path / "new" / "dir" / "showbot.db"
+    report = build(knowledge, db)
+    assert db.is_file()
+    assert report.shows == 2
+    base = FactBase(db)
+    assert set(base.titles) == {"moonfall", "harbor-lights"}
+    assert_answers_renewal(db)
+
+
+def test_build_leaves_no_temporary_files(synthetic_db: Path) -> None:
+    assert sorted(p.name for p in synthetic_db.parent.iterdir()) == [synthetic_db.name]
+
+
+def test_malformed_pack_leaves_database_untouched(knowledge: Path, synthetic_db: Path) -> None:
+    """A build that fails validation changes neither the bytes nor the mtime of the working database."""
+    before = fingerprint(synthetic_db)
+    break_pack(knowledge)
+    with pytest.raises(PackError):
+        build(knowledge, synthetic_db)
+    assert fingerprint(synthetic_db) == before
+    assert sorted(p.name for p in synthetic_db.parent.iterdir()) == [synthetic_db.name]
+    assert_answers_renewal(synthetic_db)
+
+
+def test_malformed_pack_via_cli_leaves_database_untouched(knowledge: Path, synthetic_db: Path) -> None:
+    before = fingerprint(synthetic_db)
+    break_pack(knowledge)
+    result = CliRunner().invoke(cli, ["build", "--knowledge", str(knowledge), "--db", str(synthetic_db)])
+    assert result.exit_code != 0
+    assert "facts.toml:" in result.output
+    assert fingerprint(synthetic_db) == before
+    assert_answers_renewal(synthetic_db)
+
+
+@pytest.mark.parametrize("exception", [RuntimeError("disk on fire"), KeyboardInterrupt()], ids=["error", "ctrl-c"])
+def test_interrupted_build_keeps_old_database(
+    knowledge: Path, synthetic_db: Path, monkeypatch: pytest.MonkeyPatch, exception: BaseException
+) -> None:
+    """An exception after the first show has been written (midway) leaves the old database intact."""
+    real_write_pack = bot.build.write_pack
+    calls = []
+
+    def write_then_fail(*args: object, **kwargs: object) -> None:
+        calls.append(args)
+        if len(calls) == 2:
+            raise exception
+        real_write_pack(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.build, "write_pack", write_then_fail)
+    before = fingerprint(synthetic_db)
+    with pytest.raises(type(exception)):
+        build(knowledge, synthetic_db)
+    assert len(calls) == 2, "the build was not interrupted midway"
+    assert fingerprint(synthetic_db) == before
+    assert sorted(p.name for p in synthetic_db.parent.iterdir()) == [synthetic_db.name]
+    assert_answers_renewal(synthetic_db)
+
+
+def test_interrupted_first_build_leaves_no_database(
+    knowledge: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.build, "write_pack", fail)
+    db = tmp_path / "fresh" / "showbot.db"
+    with pytest.raises(RuntimeError):
+        build(knowledge, db)
+    assert not db.exists()
+    assert not db.parent.exists() or not any(db.parent.iterdir())
+
+
+def test_rebuild_serves_edited_pack(knowledge: Path, synthetic_db: Path) -> None:
+    facts = knowledge / "moonfall" / "facts.toml"
+    facts.write_text(
+        facts.read_text(encoding="utf-8").replace(
+            "No. Moonfall Station was cancelled after one season.", "No. Moonfall Station was axed by Orbit TV."
+        ),
+        encoding="utf-8",
+    )
+    build(knowledge, synthetic_db)
+    answer = Router(FactBase(synthetic_db)).ask("is moonfall cancelled", MOON)
+    assert "axed by orbit tv" in folded(answer.text)
+
+
+def test_rebuild_drops_a_removed_pack(knowledge: Path, synthetic_db: Path) -> None:
+    for f in (knowledge / "harbor-lights").iterdir():
+        f.unlink()
+    (knowledge / "harbor-lights").rmdir()
+    build(knowledge, synthetic_db)
+    assert set(FactBase(synthetic_db).titles) == {"moonfall"}
+
+
+def test_imported_faq_show_survives_a_rebuild(knowledge: Path, synthetic_db: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text(
+        "question,answer\n"
+        "when is the fan meetup,The fan meetup is on the first Saturday of every month.\n"
+        "meetup date,The fan meetup is on the first Saturday of every month.\n",
+        encoding="utf-8",
+    )
+    import_faq(sheet, "fan-club", "Fan Club", synthetic_db)
+    assert "fan-club" in FactBase(synthetic_db).titles
+
+    build(knowledge, synthetic_db)
+
+    base = FactBase(synthetic_db)
+    assert set(base.titles) == {"moonfall", "harbor-lights", "fan-club"}
+    assert base.titles["fan-club"] == "Fan Club"
+    answer = Router(base).ask("when is the fan meetup", AskContext(default_show="fan-club"))
+    assert answer.status == "answered"
+    assert answer.show == "fan-club"
+    assert "first saturday" in folded(answer.text)
+    assert_answers_renewal(synthetic_db)
+
+
+def test_failed_build_also_keeps_imported_shows(knowledge: Path, synthetic_db: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text("question,answer\nwhen is the meetup,Every first Saturday.\n", encoding="utf-8")
+    import_faq(sheet, "fan-club", None, synthetic_db)
+    before = fingerprint(synthetic_db)
+    break_pack(knowledge)
+    with pytest.raises(PackError):
+        build(knowledge, synthetic_db)
+    assert fingerprint(synthetic_db) == before
+
+
+def test_database_is_a_plain_sqlite_file(synthetic_db: Path) -> None:
+    """Curators can inspect it with sqlite3 / datasette: every show is listed in a shows table."""
+    with sqlite3.connect(synthetic_db) as conn:
+        tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")}
+        assert "shows" in tables
+        assert {slug for (slug,) in conn.execute("select slug from shows")} == {"moonfall", "harbor-lights"}
+    conn.close()
+
+
+def test_garbage_file_is_not_opened_as_a_fact_base(tmp_path: Path) -> None:
+    from bot.store import StoreError
+
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite\x00" * 100)
+    with pytest.raises(StoreError):
+        FactBase(junk)
+    with pytest.raises(StoreError):
+        FactBase(tmp_path / "missing.db")

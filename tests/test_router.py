@@ -1,0 +1,438 @@
+"""Router behaviour, observed through Router.ask: what is answered, clarified or declined, and from which show.
+
+These tests encode the requirements of issue 2 section 3; they never look at scores or scorer internals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from typing import Any
+
+import pytest
+
+from bot.models import Answer, AskContext, Source
+from bot.render import render_plain
+from bot.router import Router
+from bot.settings import BUNDLED_KNOWLEDGE, RouterSettings
+from tests.conftest import HARBOR, MOON, folded
+
+CANCELLED = ("cancel", "not proceeding", "no season 2", "no second season")
+OVERHEARD = AskContext(platform="slack", addressed=False)
+
+
+def mentions_cancellation(answer: Answer) -> bool:
+    return any(word in folded(answer.text) for word in CANCELLED)
+
+
+def etoile_people() -> list[dict[str, object]]:
+    with (BUNDLED_KNOWLEDGE / "etoile" / "people.toml").open("rb") as f:
+        return list(tomllib.load(f).get("people", []))
+
+
+def assert_not_about_etoile_cast(answer: Answer) -> None:
+    """An unknown name must not be answered with someone else: no pack actor or character is named."""
+    text = folded(answer.text)
+    for person in etoile_people():
+        for name in (person["actor"], person["character"]):
+            assert folded(str(name)) not in text, f"answered with {name}: {answer.text!r}"
+
+
+# ------------------------------------------------------------------------------------------- the headline
+
+
+def test_season_2_of_etoile_is_answered_with_the_cancellation(etoile_router: Router) -> None:
+    answer = etoile_router.ask("is there a season 2 of etoile")
+    assert answer.status == "answered"
+    assert answer.show == "etoile"
+    assert mentions_cancellation(answer)
+    assert answer.as_of is not None and answer.as_of.startswith("2025-06")
+    urls = [s.url for s in answer.sources if s.url]
+    assert urls, "the answer cites at least one linkable source"
+    assert all(re.match(r"^https?://\S+$", u) for u in urls)
+    assert all(s.title and s.outlet for s in answer.sources)
+    assert 0.0 <= answer.confidence <= 1.0
+    assert answer.spoiler is False
+    assert answer.fact_id
+
+
+def test_plain_rendering_lists_sources_and_as_of(etoile_router: Router) -> None:
+    answer = etoile_router.ask("is there a season 2 of etoile")
+    rendered = render_plain(answer)
+    assert answer.text in rendered
+    assert "as of" in folded(rendered) and "2025" in rendered
+    for url in (s.url for s in answer.sources if s.url):
+        assert url in rendered
+
+
+# ------------------------------------------------------------------------------------ paraphrases, typos
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "etoil season 2",
+        "has it been renewed",
+        "s2 when",
+        "Will Étoile get a second season?",
+        "ETOILE SEASON TWO??",
+        "is etoile canceled",
+        "is the ballet show coming back",
+        "etoile 2nd season",
+        "any news on a second season of étoile 🩰",
+        "is there gonna be a season 2",
+        "whens season 2",
+        "did they renw it",
+    ],
+)
+def test_renewal_paraphrases_and_typos(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered", f"{question!r}: {answer.status} {answer.suggestions}"
+    assert mentions_cancellation(answer), answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how many episodes are there", ("8", "eight")),
+        ("where can i watch it", ("prime video",)),
+        ("who created the show", ("sherman-palladino",)),
+        ("what does etoile mean", ("star",)),
+        ("why was it cancelled", ("cost", "performance", "viewership")),
+        ("where was it filmed", ("paris",)),
+        ("whats the rotten tomatoes score", ("85",)),
+        ("when did it come out", ("april 24", "24 april")),
+    ],
+)
+def test_other_topics_are_answered(etoile_router: Router, question: str, expected: tuple[str, ...]) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered", f"{question!r}: {answer.status} {answer.suggestions}"
+    assert any(e in folded(answer.text) for e in expected), answer.text
+
+
+def test_genre_answer_says_sources_disagree(etoile_router: Router) -> None:
+    answer = etoile_router.ask("is etoile a comedy or a drama")
+    assert answer.status == "answered"
+    assert "disagree" in folded(answer.text)
+
+
+# ----------------------------------------------------------------------------------------- entity slots
+
+
+@pytest.mark.parametrize(
+    "question", ["who plays cheyene", "who plays cheyenne", "who plays Cheyenne Toussaint?", "cheyanne actress"]
+)
+def test_who_plays_character_with_typos(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered", answer
+    assert "lou de laage" in folded(answer.text)
+    assert answer.sources
+
+
+@pytest.mark.parametrize(
+    "question", ["who does david alvarez play", "what role does David Alvarez play?", "who does alvarez play"]
+)
+def test_who_does_actor_play(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered", answer
+    assert "gael" in folded(answer.text)
+
+
+@pytest.mark.parametrize(
+    "question", ["is charlotte gainsbourg in it", "is charlotte gainsburg in etoile", "is gainsbourg in the cast"]
+)
+def test_is_actor_in_it(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered", answer
+    text = folded(answer.text)
+    assert re.match(r"\W*yes\b", text), answer.text
+    assert "genevieve" in text
+
+
+def test_who_plays_who_in_a_pinged_message(etoile_router: Router) -> None:
+    answer = etoile_router.ask("<@U024BE7LH> who plays cheyenne?", AskContext(platform="slack"))
+    assert answer.status == "answered"
+    assert "lou de laage" in folded(answer.text)
+
+
+@pytest.mark.parametrize(
+    "question", ["who plays batman", "who plays superman", "who does tom cruise play", "is meryl streep in it"]
+)
+def test_unknown_name_is_not_answered_with_someone_else(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "unknown", answer
+    assert_not_about_etoile_cast(answer)
+
+
+# -------------------------------------------------------------------------------------- unknown shows
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is there a season 2 of severance",
+        "who plays eleven in stranger things",
+        "is there a season 3 of the white lotus",
+        "severance season 2 release date",
+        "when does the bear season 4 come out",
+    ],
+)
+@pytest.mark.parametrize(
+    "context", [AskContext(), AskContext(default_show="etoile")], ids=["no-default", "default-etoile"]
+)
+def test_unknown_show_is_never_answered_with_etoile_facts(
+    etoile_router: Router, question: str, context: AskContext
+) -> None:
+    answer = etoile_router.ask(question, context)
+    assert answer.status == "unknown", answer
+    assert answer.fact_id is None
+    assert not answer.sources
+    assert not mentions_cancellation(answer), answer.text
+    assert_not_about_etoile_cast(answer)
+
+
+# -------------------------------------------------------------------------------- off-topic, greetings
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "hello",
+        "hi there!",
+        "good morning everyone",
+        "what's the capital of france",
+        "set an alarm for 7am",
+        "lol",
+        "thanks!",
+        "what's the weather like tomorrow",
+        "tell me a joke",
+        "how do i reset my password",
+        "ok",
+    ],
+)
+def test_off_topic_and_greetings_are_unknown(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "unknown", f"{question!r}: {answer}"
+    assert answer.fact_id is None
+
+
+# ------------------------------------------------------------------------------------------- spoilers
+
+
+def test_ending_is_a_spoiler_and_rendering_marks_it(etoile_router: Router) -> None:
+    answer = etoile_router.ask("how does it end")
+    assert answer.status == "answered", answer
+    assert answer.spoiler is True
+    rendered = render_plain(answer)
+    marker = rendered.lower().find("spoiler")
+    assert marker >= 0, rendered
+    assert marker < rendered.find(answer.text.splitlines()[0]), "the spoiler marker comes before the plot"
+
+
+def test_non_spoiler_answer_is_not_marked(etoile_router: Router) -> None:
+    answer = etoile_router.ask("is there a season 2 of etoile")
+    assert answer.spoiler is False
+    assert "spoiler" not in folded(render_plain(answer))
+
+
+def test_synthetic_spoiler(synthetic_router: Router) -> None:
+    answer = synthetic_router.ask("how does moonfall end", MOON)
+    assert answer.status == "answered"
+    assert answer.spoiler is True
+    assert "spoiler" in folded(render_plain(answer))
+
+
+# --------------------------------------------------------------------------------- clarify, overheard
+
+
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        ("who did the music", {"theme-song", "score-composer"}),
+        ("which channel airs it", {"airing-us", "airing-uk", "airing-au", "airing-ca"}),
+    ],
+    ids=["two-facts", "four-facts"],
+)
+def test_near_identical_phrasings_ask_for_clarification(
+    synthetic_router: Router, question: str, facts: set[str]
+) -> None:
+    """Facts sharing a phrasing cannot be told apart: the bot asks which one, with 2 to 3 suggestions."""
+    answer = synthetic_router.ask(question, MOON)
+    assert answer.status == "clarify", answer
+    assert 2 <= len(answer.suggestions) <= 3
+    assert len(set(answer.suggestions)) == len(answer.suggestions)
+    assert all(s.strip() for s in answer.suggestions)
+    assert answer.fact_id is None
+    assert all(line in render_plain(answer) for line in answer.suggestions)
+
+
+def test_clarify_respects_max_suggestions_setting(synthetic_router: Router) -> None:
+    router = Router(synthetic_router.base, RouterSettings(max_suggestions=1))
+    answer = router.ask("who did the music", MOON)
+    assert answer.status == "clarify", answer
+    assert len(answer.suggestions) == 1
+
+
+@pytest.mark.parametrize(
+    "question", ["which channel airs it", "season", "is it", "what about the ending", "who", "when"]
+)
+def test_overheard_chatter_never_gets_clarify(synthetic_router: Router, etoile_router: Router, question: str) -> None:
+    overheard = dataclasses.replace(MOON, addressed=False, platform="discord")
+    assert synthetic_router.ask(question, overheard).status != "clarify"
+    assert etoile_router.ask(question, OVERHEARD).status != "clarify"
+
+
+def test_overheard_question_can_still_be_answered(synthetic_router: Router) -> None:
+    overheard = dataclasses.replace(MOON, addressed=False)
+    assert synthetic_router.ask("is moonfall cancelled", overheard).status == "answered"
+
+
+# -------------------------------------------------------------------------------------- hostile input
+
+HOSTILE = {
+    "100kb": "is there a season 2 " + "x" * 100_000,
+    "100kb-words": "season 2 " * 12_000,
+    "empty": "",
+    "whitespace": "   \n\t  \r\n ",
+    "binary": (bytes(range(256)) * 8 + b"\x00\xff\xfe season 2").decode("utf-8", errors="replace"),
+    "nul-and-control": "is there\x00 a season\x07 2\x1b[2J\x08\x08?",
+    "everyone": "@everyone season 2??",
+    "channel": "<!channel> season 2??",
+    "here-and-mentions": "<!here> <@U123> <@&456> @here is there a season 2",
+    "emoji-only": "🩰🩰🩰🔥🔥",
+    "rtl-and-zero-width": "\u202eis there a season 2\u200b\u200d",
+    "sql-ish": "'; drop table facts; -- season 2",
+    "template-ish": "{answer} {0} %s season 2 ${jndi:ldap://x}",
+    "lone-surrogates": "season 2 \udcff\udcfe",
+}
+PINGS = ("@everyone", "@here", "<!channel>", "<!here", "<@")
+
+
+@pytest.mark.parametrize("text", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_hostile_input_returns_an_answer_and_never_raises(etoile_router: Router, text: str) -> None:
+    for context in (AskContext(), AskContext(platform="discord", addressed=False), AskContext(default_show="nope")):
+        answer = etoile_router.ask(text, context)
+        assert isinstance(answer, Answer)
+        assert answer.status in ("answered", "clarify", "unknown")
+        assert answer.text.strip(), "every answer carries a message"
+        assert len(answer.text) < 2_000, "the input is never echoed back at length"
+        rendered = render_plain(answer)
+        for ping in PINGS:
+            assert ping not in answer.text and ping not in rendered
+        assert "\x00" not in rendered and "\x1b" not in rendered
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "], ids=["empty", "whitespace"])
+def test_empty_input_gets_a_helpful_unknown(etoile_router: Router, text: str) -> None:
+    answer = etoile_router.ask(text)
+    assert answer.status == "unknown"
+    assert answer.text.strip()
+
+
+def test_huge_input_is_declined_clearly(etoile_router: Router) -> None:
+    answer = etoile_router.ask("x" * 100_000)
+    assert answer.status == "unknown"
+    assert "x" * 50 not in answer.text
+
+
+@pytest.mark.parametrize("key", ["everyone", "channel"])
+def test_ping_spam_is_answered_without_echoing_the_ping(etoile_router: Router, key: str) -> None:
+    answer = etoile_router.ask(HOSTILE[key])
+    assert answer.status == "answered", answer
+    assert mentions_cancellation(answer)
+    assert "@everyone" not in answer.text and "<!channel>" not in answer.text
+
+
+# -------------------------------------------------------------------------------------- the Answer type
+
+
+def test_answer_is_frozen(etoile_router: Router) -> None:
+    answer = etoile_router.ask("is there a season 2 of etoile")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.text = "hijacked"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        answer.sources[0].url = "https://evil.example"  # type: ignore[misc]
+    assert isinstance(answer.sources, tuple) and isinstance(answer.suggestions, tuple)
+    assert all(isinstance(s, Source) for s in answer.sources)
+    hash(answer)  # frozen and built from tuples: usable as a cache key
+
+
+def test_answer_to_dict_has_the_documented_keys(etoile_router: Router) -> None:
+    data: dict[str, Any] = etoile_router.ask("is there a season 2 of etoile").to_dict()
+    assert set(data) == {
+        "status",
+        "show",
+        "answer",
+        "sources",
+        "as_of",
+        "confidence",
+        "spoiler",
+        "suggestions",
+        "fact_id",
+    }
+    assert all(set(s) == {"title", "url", "outlet", "published"} for s in data["sources"])
+
+
+# ---------------------------------------------------------------------------------------- several shows
+
+
+def test_named_show_beats_channel_default(synthetic_router: Router) -> None:
+    answer = synthetic_router.ask("is there a season 2 of harbor lights", MOON)
+    assert answer.status == "answered", answer
+    assert answer.show == "harbor-lights"
+    assert "renewed for a second season" in folded(answer.text)
+    assert answer.as_of == "2025-02-01"
+
+
+def test_named_show_with_typo_and_alias(synthetic_router: Router) -> None:
+    for question in ("is harbour lights renewed", "is harbr lights coming back"):
+        answer = synthetic_router.ask(question, MOON)
+        assert answer.show == "harbor-lights", (question, answer)
+        assert answer.status == "answered"
+
+
+def test_channel_default_applies_when_no_show_is_named(synthetic_router: Router) -> None:
+    moon = synthetic_router.ask("is there a season 2", MOON)
+    harbor = synthetic_router.ask("is there a season 2", HARBOR)
+    assert (moon.status, moon.show) == ("answered", "moonfall")
+    assert (harbor.status, harbor.show) == ("answered", "harbor-lights")
+    assert "cancelled" in folded(moon.text)
+    assert "renewed" in folded(harbor.text)
+
+
+def test_people_come_from_the_resolved_show(synthetic_router: Router) -> None:
+    """Cast questions are answered from the show in question, never with another show's cast."""
+    named = synthetic_router.ask("who plays vera lune in moonfall", HARBOR)
+    assert named.status == "answered", named
+    assert named.show == "moonfall"
+    assert "ada stone" in folded(named.text)
+    default = synthetic_router.ask("who plays tom hale", HARBOR)
+    assert (default.status, default.show) == ("answered", "harbor-lights")
+    assert "jonah reed" in folded(default.text)
+    elsewhere = synthetic_router.ask("who plays tom hale", MOON)
+    assert "ada stone" not in folded(elsewhere.text) and "otto marsh" not in folded(elsewhere.text)
+
+
+@pytest.mark.parametrize("question", ["is there a season 2", "whats the plot", "will there be more episodes"])
+def test_no_default_and_no_mention_is_not_answered_with_a_random_show(synthetic_router: Router, question: str) -> None:
+    answer = synthetic_router.ask(question, AskContext())
+    assert answer.status != "answered", answer
+    assert answer.fact_id is None
+
+
+def test_unknown_default_show_is_treated_as_no_default(synthetic_router: Router) -> None:
+    answer = synthetic_router.ask("is there a season 2", AskContext(default_show="no-such-show"))
+    assert answer.status != "answered"
+
+
+def test_unknown_show_with_a_default_is_not_answered(synthetic_router: Router) -> None:
+    answer = synthetic_router.ask("is there a season 2 of severance", MOON)
+    assert answer.status == "unknown", answer
+    assert "cancelled" not in folded(answer.text)
+
+
+def test_single_show_database_needs_no_default(etoile_router: Router) -> None:
+    answer = etoile_router.ask("who plays cheyenne", AskContext())
+    assert answer.status == "answered"
+    assert answer.show == "etoile"
