@@ -117,10 +117,19 @@ def show_alias_norms(pack: Pack) -> list[str]:
     ]
 
 
-def _distinctive_question(fact: FactEntry, facts: tuple[FactEntry, ...]) -> str:
-    """The fact's first phrasing no other fact uses: what a "did you mean" list should show."""
-    others = {normalize(q) for f in facts if f.id != fact.id for q in f.questions}
-    return next((q for q in fact.questions if normalize(q) not in others), fact.questions[0])
+def _distinctive_questions(facts: tuple[FactEntry, ...]) -> dict[str, str]:
+    """Each fact's first phrasing that no other fact uses: what a "did you mean" list should show."""
+    users: dict[str, set[str]] = {}
+    normalized = {f.id: [normalize(q) for q in f.questions] for f in facts}
+    for fact_id, questions in normalized.items():
+        for q in questions:
+            users.setdefault(q, set()).add(fact_id)
+    return {
+        f.id: next(
+            (q for q, n in zip(f.questions, normalized[f.id], strict=True) if len(users[n]) == 1), f.questions[0]
+        )
+        for f in facts
+    }
 
 
 def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
@@ -128,6 +137,7 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
     slug = pack.slug
     sources = {s.id: s for s in pack.sources}
     topics = resolve_topics(pack.facts, sources)
+    suggestions = _distinctive_questions(pack.facts)
     db.table("shows").insert(
         {"slug": slug, "title": pack.title, "origin": origin, "path": str(pack.path), "facts": len(pack.facts)},
         pk="slug",
@@ -155,7 +165,7 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
             "spoiler": int(f.spoiler),
             "current": topics[f.id][0],
             "history": json.dumps(topics[f.id][1]),
-            "question": _distinctive_question(f, pack.facts),
+            "question": suggestions[f.id],
         }
         for f in pack.facts
     )
