@@ -123,7 +123,7 @@ class IntentModel:
         """Replace unknown words by the closest phrasing word ("renwed" -> "renewed")."""
         out = []
         for w in words:
-            if len(w) >= 4 and not w.isdigit() and w not in self.phrasing_words and w not in self._other:
+            if len(w) >= 4 and not w.isdigit() and not self.familiar(w) and w not in self._other:
                 hit = process.extractOne(w, self._typo_targets, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
                 if hit:
                     w = hit[0]
