@@ -14,6 +14,12 @@ from bot.settings import Settings, SettingsError
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Fact base (default: $SHOWBOT_DB)."
 )
+knowledge_option = click.option(
+    "--knowledge",
+    "knowledge_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Packs folder (default: $SHOWBOT_KNOWLEDGE or the bundled knowledge/).",
+)
 show_option = click.option("--show", "show", metavar="SLUG", help="Show to assume when the question names none.")
 
 
@@ -49,12 +55,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option(
-    "--knowledge",
-    "knowledge_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Packs folder (default: $SHOWBOT_KNOWLEDGE or the bundled knowledge/).",
-)
+@knowledge_option
 @db_option
 def build(knowledge_dir: Path | None, db_path: Path | None) -> None:
     """Validate every knowledge pack and compile them into the SQLite fact base.
@@ -86,12 +87,7 @@ def build(knowledge_dir: Path | None, db_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "--knowledge",
-    "knowledge_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Packs folder (default: $SHOWBOT_KNOWLEDGE or the bundled knowledge/).",
-)
+@knowledge_option
 def check(knowledge_dir: Path | None) -> None:
     """Validate every knowledge pack without writing anything.
 
