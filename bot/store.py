@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.intent import IntentModel
 from bot.models import Source
 
 SCHEMA_VERSION = 1
+MAX_LOADED_SHOWS = 64  # a long-running bot in many servers must not keep every pack in memory
 
 
 class StoreError(Exception):
@@ -62,7 +64,7 @@ class FactBase:
             raise StoreError(f"{path} was built by another showbot version: rebuild it with `showbot build`")
         self.path = path
         self.meta = meta
-        self._indexes: dict[str, ShowIndex] = {}
+        self._indexes: OrderedDict[str, ShowIndex] = OrderedDict()
 
     @cached_property
     def titles(self) -> dict[str, str]:
@@ -73,9 +75,14 @@ class FactBase:
         return [(norm, show) for norm, show in self._conn.execute("select norm, show from show_aliases")]
 
     def show(self, slug: str) -> ShowIndex:
+        """The show's loaded pack; the least recently asked shows are dropped beyond `MAX_LOADED_SHOWS`."""
         index = self._indexes.get(slug)
         if index is None:
             index = self._indexes[slug] = self._load(slug)
+            if len(self._indexes) > MAX_LOADED_SHOWS:
+                self._indexes.popitem(last=False)
+        else:
+            self._indexes.move_to_end(slug)
         return index
 
     def _load(self, slug: str) -> ShowIndex:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from bot.models import Answer, AskContext, Source
 from bot.render import render_plain
 from bot.router import Router
 from bot.settings import BUNDLED_KNOWLEDGE, RouterSettings
+from bot.store import FactBase
 from tests.conftest import HARBOR, MOON, folded
 
 CANCELLED = ("cancel", "not proceeding", "no season 2", "no second season")
@@ -436,3 +438,16 @@ def test_single_show_database_needs_no_default(etoile_router: Router) -> None:
     answer = etoile_router.ask("who plays cheyenne", AskContext())
     assert answer.status == "answered"
     assert answer.show == "etoile"
+
+
+def test_loaded_shows_are_bounded(synthetic_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-running bot keeps only the most recently asked shows' packs in memory."""
+    import bot.store
+
+    monkeypatch.setattr(bot.store, "MAX_LOADED_SHOWS", 1)
+    base = FactBase(synthetic_db)
+    router = Router(base)
+    router.ask("who plays the captain in moonfall station")
+    router.ask("is harbor lights renewed")
+    assert len(base._indexes) == 1
+    assert router.ask("is moonfall station renewed").show == "moonfall"
