@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.models import AskContext
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.router import Router
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Fact base (default: $SHOWBOT_DB)."
@@ -30,17 +34,21 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _router(db_path: Path | None):  # type: ignore[no-untyped-def]
+def _router(db_path: Path | None, show: str | None) -> Router:
     from bot.app import open_router
     from bot.packs import PackError
     from bot.store import StoreError
 
     try:
-        return open_router(_settings(), db_path, lambda msg: click.echo(msg, err=True))
+        router = open_router(_settings(), db_path, lambda msg: click.echo(msg, err=True))
     except PackError as exc:
         raise click.ClickException(f"the knowledge packs are invalid:\n{exc}") from None
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
+    if show is not None and show not in router.base.titles:
+        known = ", ".join(router.base.titles)
+        raise click.ClickException(f"unknown show {show!r} (this fact base has: {known})")
+    return router
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -125,7 +133,7 @@ def ask(db_path: Path | None, show: str | None, as_json: bool, question: tuple[s
     """
     from bot.render import render_plain
 
-    router = _router(db_path)
+    router = _router(db_path, show)
     context = AskContext(platform="console", default_show=show, addressed=True)
     if question:
         answer = router.ask(" ".join(question), context)
@@ -154,7 +162,7 @@ def chat(db_path: Path | None, show: str | None) -> None:
     """
     from bot.console import run_chat
 
-    run_chat(_router(db_path), show)
+    run_chat(_router(db_path, show), show)
 
 
 @cli.command(name="eval")
@@ -185,7 +193,7 @@ def eval_(file: Path, db_path: Path | None, show: str | None, min_rate: float) -
         cases = read_cases(file)
     except EvalFileError as exc:
         raise click.ClickException(str(exc)) from None
-    results = run(_router(db_path), cases, AskContext(default_show=show))
+    results = run(_router(db_path, show), cases, AskContext(default_show=show))
     failures = [r for r in results if not r.passed]
     if failures:
         click.echo(f"{'line':>4}  {'question':<40}  {'got':<9}  problem")

@@ -262,3 +262,10 @@ def test_every_command_help_has_an_example(run_cli: RunCli, command: str) -> Non
     result = run_cli(command, "--help")
     assert result.returncode == 0, result.stderr
     assert "Example" in result.stdout, f"`showbot {command} --help` has no example"
+
+
+def test_unknown_show_option_is_an_error(run_cli: RunCli) -> None:
+    """`--show` with a slug the fact base lacks fails loudly instead of being ignored."""
+    result = run_cli("ask", "--show", "no-such-show", "is there a season 2")
+    assert result.returncode != 0
+    assert "no-such-show" in result.stderr and "etoile" in result.stderr
