@@ -26,6 +26,7 @@ from bot.shows import alias_pattern, strip_exact_mentions
 from bot.text import normalize
 
 SCHEMA_VERSION = 1
+PACKS_PER_WORKER = 8  # below this many packs per core, starting worker processes costs more than it saves
 SHOW_TABLES = (
     "show_aliases",
     "sources",
@@ -132,7 +133,12 @@ def _distinctive_questions(facts: tuple[FactEntry, ...]) -> dict[str, str]:
     }
 
 
-def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
+def model_data(pack: Pack) -> str:
+    """The pack's fitted intent model, serialised for the `models` table."""
+    return json.dumps(fit_model(pack).to_json(), separators=(",", ":"))
+
+
+def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_json: str | None = None) -> None:
     """Insert one show's rows (the show must not be in `db` yet)."""
     slug = pack.slug
     sources = {s.id: s for s in pack.sources}
@@ -190,7 +196,7 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:
     db.table("person_sources").insert_all(
         {"show": slug, "person": p.id, "source": s, "position": n} for p in pack.people for n, s in enumerate(p.sources)
     )
-    db.table("models").insert({"show": slug, "data": json.dumps(fit_model(pack).to_json(), separators=(",", ":"))})
+    db.table("models").insert({"show": slug, "data": model_json if model_json is not None else model_data(pack)})
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
@@ -282,10 +288,10 @@ def build(knowledge_dir: Path, db_path: Path, progress: Callable[[str], None] | 
     keep = _imported_shows(db_path, {p.slug for p in packs})
     with atomic_database(db_path) as db:
         _create_schema(db)
-        for pack in packs:
+        for pack, model_json in zip(packs, _fit_all(packs), strict=True):
             if progress:
                 progress(pack.slug)
-            write_pack(db, pack, "pack")
+            write_pack(db, pack, "pack", model_json)
         if keep:
             _copy_shows(db, db_path, keep)
         _finish(db, {"knowledge_dir": str(knowledge_dir.resolve())})
@@ -298,6 +304,18 @@ def build(knowledge_dir: Path, db_path: Path, progress: Callable[[str], None] | 
         kept_imports=tuple(keep),
         seconds=time.perf_counter() - started,
     )
+
+
+def _fit_all(packs: list[Pack]) -> Iterator[str]:
+    """Each pack's model, in order; fitted on every core when there are many packs (they are independent)."""
+    workers = min(os.cpu_count() or 1, len(packs) // PACKS_PER_WORKER)
+    if workers < 2:
+        yield from map(model_data, packs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        yield from pool.map(model_data, packs, chunksize=8)
 
 
 def _copy_shows(db: sqlite_utils.Database, old_path: Path, slugs: list[str]) -> None:

@@ -184,3 +184,24 @@ def test_garbage_file_is_not_opened_as_a_fact_base(tmp_path: Path) -> None:
         FactBase(junk)
     with pytest.raises(StoreError):
         FactBase(tmp_path / "missing.db")
+
+
+def test_many_packs_are_fitted_in_parallel_with_the_same_result(
+    knowledge: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fitting packs on several cores gives the same models as fitting them one by one."""
+    serial = tmp_path / "serial.db"
+    build(knowledge, serial)
+    monkeypatch.setattr(bot.build, "PACKS_PER_WORKER", 1)
+    monkeypatch.setattr(bot.build.os, "cpu_count", lambda: 2)
+    parallel = tmp_path / "parallel.db"
+    build(knowledge, parallel)
+
+    def models(db: Path) -> list[tuple[str, str]]:
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("select show, data from models order by show").fetchall()
+        conn.close()
+        return rows
+
+    assert models(parallel) == models(serial)
+    assert len(models(parallel)) == len(PACKS)
