@@ -306,9 +306,17 @@ def build(knowledge_dir: Path, db_path: Path, progress: Callable[[str], None] | 
     )
 
 
+def _usable_cpus() -> int:
+    """CPUs this process may run on (an affinity mask can allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 def _fit_all(packs: list[Pack]) -> Iterator[str]:
     """Each pack's model, in order; fitted on every core when there are many packs (they are independent)."""
-    workers = min(os.cpu_count() or 1, len(packs) // PACKS_PER_WORKER)
+    workers = min(_usable_cpus(), len(packs) // PACKS_PER_WORKER)
     if workers < 2:
         yield from map(model_data, packs)
         return

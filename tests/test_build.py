@@ -193,7 +193,7 @@ def test_many_packs_are_fitted_in_parallel_with_the_same_result(
     serial = tmp_path / "serial.db"
     build(knowledge, serial)
     monkeypatch.setattr(bot.build, "PACKS_PER_WORKER", 1)
-    monkeypatch.setattr(bot.build.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(bot.build, "_usable_cpus", lambda: 2)
     parallel = tmp_path / "parallel.db"
     build(knowledge, parallel)
 
