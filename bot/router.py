@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, REQUIRED_SLOT, Mention
+from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, REQUIRED_SLOT, Mention, Person
 from bot.intent import STOPWORDS
 from bot.models import Answer, AskContext
 from bot.settings import RouterSettings
@@ -47,15 +47,14 @@ class Router:
             if len(mention.slugs) > 1:
                 titles = tuple(self.base.titles[s] for s in mention.slugs[: self.settings.max_suggestions])
                 return Answer(status="clarify", text="Which show do you mean?", suggestions=titles, confidence=0.5)
-            slug: str | None = mention.slugs[0]
+            slug = mention.slugs[0]
             words = words[: mention.start] + words[mention.end :]
-        elif context.default_show in self.base.titles:
+        elif context.default_show is not None and context.default_show in self.base.titles:
             slug = context.default_show
         elif len(self.base.titles) == 1:
             slug = next(iter(self.base.titles))
         else:
             return Answer(status="unknown", text=f"{UNKNOWN_TEXT} Name the show in your question.")
-        assert slug is not None
         index = self.base.show(slug)
 
         words, names = index.names.fill_slots(words, index.model.phrasing_words)
@@ -114,15 +113,7 @@ class Router:
         if target in index.facts:
             return index.facts[target].question
         people = [index.people[p] for m in names for p in m.person_ids]
-        if not people:
-            return ""
-        p = people[0]
-        return {
-            "@actor-of-character": f"who plays {p.character}?",
-            "@who-is-character": f"who is {p.character}?",
-            "@character-of-actor": f"who does {p.actor} play?",
-            "@actor-in-show": f"is {p.actor} in it?",
-        }[target]
+        return _person_question(target, people[0]) if people else ""
 
     def _fact_answer(self, index: ShowIndex, fact: Fact, confidence: float) -> Answer:
         text = fact.answer
@@ -152,10 +143,7 @@ class Router:
             return Answer(
                 status="clarify",
                 text="Which one do you mean?",
-                suggestions=tuple(
-                    f"who plays {p.character}?" if wanted == CHARACTER_SLOT else f"who does {p.actor} play?"
-                    for p in people[: self.settings.max_suggestions]
-                ),
+                suggestions=tuple(_person_question(template, p) for p in people[: self.settings.max_suggestions]),
                 confidence=confidence,
                 show=index.slug,
                 show_title=index.title,
@@ -187,6 +175,16 @@ class Router:
             show=index.slug,
             show_title=index.title,
         )
+
+
+def _person_question(template: str, p: Person) -> str:
+    """How a fan would ask `template` about `p`: the wording of a "did you mean" suggestion."""
+    return {
+        "@actor-of-character": f"who plays {p.character}?",
+        "@who-is-character": f"who is {p.character}?",
+        "@character-of-actor": f"who does {p.actor} play?",
+        "@actor-in-show": f"is {p.actor} in it?",
+    }[template]
 
 
 def _unknown(index: ShowIndex, text: str = UNKNOWN_TEXT, confidence: float = 0.0) -> Answer:
