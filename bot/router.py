@@ -56,6 +56,8 @@ class Router:
         else:
             return Answer(status="unknown", text=f"{UNKNOWN_TEXT} Name the show in your question.")
         index = self.base.show(slug)
+        if not words:  # just the show's name
+            return _unknown(index, f'What would you like to know about {index.title}? e.g. "is there a season 2?"')
 
         words, names = index.names.fill_slots(words, index.model.phrasing_words)
         words = index.model.correct(words)
