@@ -7,12 +7,13 @@ know ("who plays batman") leaves the slot empty instead of matching someone else
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.intent import STOPWORDS
+from bot.intent import STOPWORDS, stem
 from bot.packs import PersonEntry
 from bot.shows import TV_WORDS
 from bot.text import normalize
@@ -196,3 +197,32 @@ def name_variants(full: str, aliases: tuple[str, ...], parts: tuple[int, ...]) -
     if len(words) > 1:
         out += [words[p] for p in parts if len(words[p]) >= 4]
     return [v for v in dict.fromkeys(out) if v]
+
+
+# "who plays the choreographer": a role question that describes the character instead of naming them.
+ROLE_QUESTION = re.compile(
+    r"^(?:who (?:plays|played|is playing|portrays|portrayed|acts as|stars as|is cast as)"
+    r"|(?:which|what) (?:actor|actress)(?: (?:plays|played|is playing))?"
+    r"|who is the (?:actor|actress)(?: (?:that|who))?(?: (?:plays|played|playing|is playing))?)(?= |$)"
+)
+
+
+def described_people(people: Iterable[Person], words: list[str]) -> tuple[list[str], float]:
+    """The people whose character or description shares the most words with `words`, and the share
+    of those words they match. Several people come back when none clearly stands out (the caller
+    asks which one); none when nothing matches.
+    """
+    wanted = {stem(w) for w in words if w not in _NOT_NAMES}
+    if not wanted:
+        return [], 0.0
+    scores = []
+    for p in people:
+        about = {stem(w) for w in normalize(f"{p.character} {p.description}").split()}
+        scores.append((len(wanted & about), p.id))
+    scores.sort(key=lambda s: -s[0])
+    best = scores[0][0] if scores else 0
+    if best == 0:
+        return [], 0.0
+    # A runner-up matching more than half as many words makes the description ambiguous.
+    close = [pid for n, pid in scores if 2 * n > best]
+    return close, best / len(wanted)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, REQUIRED_SLOT, Mention, Person
+from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, REQUIRED_SLOT, ROLE_QUESTION, Mention, Person, described_people
 from bot.intent import STOPWORDS
 from bot.models import Answer, AskContext
 from bot.settings import RouterSettings
@@ -85,6 +85,10 @@ class Router:
         best, confidence = ranked[0]
         # Name questions ("who is X" / "who plays X") about the same person are one answer, not a dilemma.
         rivals = [(t, p) for t, p in ranked[1:] if not (t in REQUIRED_SLOT and best in REQUIRED_SLOT)]
+        if not names and (role := ROLE_QUESTION.match(" ".join(words))):
+            described = words[len(role.group(0).split()) :]
+            if any(w not in STOPWORDS for w in described):
+                return self._described_person_answer(index, described)
         if not names and _asks_about_unknown_name(index, words, ranked, accept):
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
         unknown, content = _unfamiliar_words(index, words)
@@ -134,6 +138,13 @@ class Router:
             spoiler=fact.spoiler,
             fact_id=fact.id,
         )
+
+    def _described_person_answer(self, index: ShowIndex, described: list[str]) -> Answer:
+        people, share = described_people(index.people.values(), described)
+        if not people:
+            return _unknown(index, f"{UNKNOWN_TEXT} I don't know that character in {index.title}.")
+        mention = Mention(tuple(people), CHARACTER_SLOT, 0, 0)
+        return self._person_answer(index, "@actor-of-character", [mention], share)
 
     def _person_answer(self, index: ShowIndex, template: str, names: list[Mention], confidence: float) -> Answer:
         wanted = REQUIRED_SLOT[template]
