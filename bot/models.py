@@ -6,7 +6,7 @@ mutating what another sees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Status = Literal["answered", "clarify", "unknown"]
@@ -28,12 +28,6 @@ class AskContext:
     platform: Platform = "console"
     default_show: str | None = None  # the channel's show slug, if a moderator set one
     addressed: bool = True  # mentioned / slash command / DM, as opposed to overheard in a channel
-
-
-@dataclass(frozen=True)
-class Question:
-    text: str
-    context: AskContext = field(default_factory=AskContext)
 
 
 @dataclass(frozen=True)
