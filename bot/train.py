@@ -12,7 +12,6 @@ thresholds by 2x), so no fixed number would transfer.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ import numpy.typing as npt
 
 from bot.intent import IntentModel, features
 
+SCRATCH_FLOATS = 4_000_000  # bound on temporary arrays while calibrating (16 MB of float32)
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]
 
@@ -57,20 +57,7 @@ def fit(
     feats = [features(text.split(), chars=chars) for text, _ in examples]
     learn = _train if chars else _centroids
     vocab, idf, weights, bias = learn(feats, labels, len(intents), s)
-    rows: dict[str, tuple[float, list[int], list[float]]] = {}
-    for feature, j in vocab.items():
-        if isinstance(weights, SparseRows):
-            lo, hi = weights.bounds[j], weights.bounds[j + 1]
-            cols, ws = weights.cols[lo:hi], weights.weights[lo:hi]
-        else:
-            cols = np.nonzero(np.abs(weights[j]) > s.prune)[0]
-            ws = weights[j][cols]
-        keep = np.abs(ws) > s.prune
-        rows[feature] = (
-            round(float(idf[j]), 5),
-            [int(c) for c in cols[keep]],
-            [round(float(w), 4) for w in ws[keep]],
-        )
+    rows = _sparse_rows(vocab, idf, weights, s.prune)
     vocabulary = sorted({w for text, _ in examples for w in text.split()})
     shared: dict[str, set[str]] = {}
     for text, intent in examples:
@@ -85,6 +72,28 @@ def fit(
         shared={text: sorted(ids) for text, ids in shared.items() if len(ids) > 1},
         char_ngrams=chars,
     )
+
+
+def _sparse_rows(
+    vocab: dict[str, int], idf: Floats, weights: Floats | SparseRows, prune: float
+) -> dict[str, tuple[float, list[int], list[float]]]:
+    """The stored form of the weights: per feature, its idf and the intents it votes for (|w| > prune)."""
+    if isinstance(weights, SparseRows):
+        feature_of = np.repeat(np.arange(len(vocab)), np.diff(weights.bounds))
+        cols, ws = weights.cols, weights.weights
+    else:
+        feature_of, cols = np.nonzero(np.abs(weights) > prune)
+        ws = weights[feature_of, cols]
+    keep = np.abs(ws) > prune
+    feature_of, cols, ws = feature_of[keep], cols[keep], ws[keep]
+    bounds = np.searchsorted(feature_of, np.arange(len(vocab) + 1)).tolist()
+    col_list = cols.tolist()
+    weight_list = np.round(ws.astype(np.float64), 4).tolist()
+    idf_list = np.round(idf.astype(np.float64), 5).tolist()
+    return {
+        feature: (idf_list[j], col_list[bounds[j] : bounds[j + 1]], weight_list[bounds[j] : bounds[j + 1]])
+        for feature, j in vocab.items()
+    }
 
 
 def _vocabulary(feats: list[dict[str, int]]) -> tuple[dict[str, int], npt.NDArray[np.float64], Ints, Floats, Ints]:
@@ -209,27 +218,54 @@ def _calibrate(feats: list[dict[str, int]], labels: Ints, n_intents: int, s: Tra
         if len(held_out) == 0 or len(train) == 0:
             continue
         vocab, idf, weights, bias = learn([feats[r] for r in train], labels[train], n_intents, s)
-        unknown_idf = float(idf.max()) if len(idf) else 1.0
-        for r in held_out.tolist():
-            cols, xs = [], []
-            for key, tf in feats[r].items():
-                j = vocab.get(key)
-                xs.append((1.0 + math.log(tf)) * (float(idf[j]) if j is not None else unknown_idf))
-                cols.append(-1 if j is None else j)
-            x = np.asarray(xs, np.float32)
-            x /= float(np.sqrt(x @ x)) or 1.0
-            ids = np.asarray(cols, np.int64)
-            known = ids >= 0
-            rows = weights.gather(ids[known], n_intents) if isinstance(weights, SparseRows) else weights[ids[known]]
-            scores = x[known] @ rows + bias
-            p = np.exp(scores - scores.max())
-            p /= p.sum()
-            if int(p.argmax()) == labels[r]:
-                confidences.append(float(p.max()))
+        # Chunks keep the dense (features x intents) scratch matrix small for packs with many intents.
+        per_row = max(1, int(sum(len(feats[r]) for r in held_out[:100]) / min(len(held_out), 100)) * n_intents)
+        chunk = max(1, SCRATCH_FLOATS // per_row)
+        for start in range(0, len(held_out), chunk):
+            rows = held_out[start : start + chunk]
+            confidences += _held_out_confidences(feats, rows, labels, vocab, idf, weights, bias)
     if not confidences:
         return s.max_threshold
     q = float(np.quantile(confidences, s.quantile))
     return min(max(q, s.min_threshold), s.max_threshold)
+
+
+def _held_out_confidences(
+    feats: list[dict[str, int]],
+    rows: Ints,
+    labels: Ints,
+    vocab: dict[str, int],
+    idf: Floats,
+    weights: Floats | SparseRows,
+    bias: Floats,
+) -> list[float]:
+    """Top probabilities of the held-out `rows` that the fold's model ranks correctly (one numpy pass)."""
+    ids_list: list[int] = []
+    tf_list: list[int] = []
+    lens = np.zeros(len(rows), np.int64)
+    for n, r in enumerate(rows.tolist()):
+        lens[n] = len(feats[r])
+        for key, tf in feats[r].items():
+            ids_list.append(vocab.get(key, -1))
+            tf_list.append(tf)
+    ids = np.asarray(ids_list, np.int64)
+    unknown_idf = float(idf.max()) if len(idf) else 1.0
+    x = (1.0 + np.log(np.asarray(tf_list, np.float64))) * np.append(idf, unknown_idf)[ids]
+    row_of = np.repeat(np.arange(len(rows)), lens)
+    norms = np.sqrt(np.bincount(row_of, weights=x * x, minlength=len(rows)))
+    x = (x / np.where(norms > 0, norms, 1.0)[row_of]).astype(np.float32)
+    known = ids >= 0
+    n_intents = len(bias)
+    gathered = weights.gather(ids[known], n_intents) if isinstance(weights, SparseRows) else weights[ids[known]]
+    scores = np.zeros((len(rows), n_intents), np.float32)
+    present, starts = np.unique(row_of[known], return_index=True)  # rows with a known feature
+    if len(present):
+        scores[present] = np.add.reduceat(gathered * x[known][:, None], starts, axis=0)
+    scores += bias
+    p = np.exp(scores - scores.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    right = p.argmax(1) == labels[rows]
+    return [float(v) for v in p.max(1)[right]]
 
 
 Learner = Callable[
