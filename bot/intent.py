@@ -12,6 +12,7 @@ fall below the pack's self-calibrated threshold.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 from collections.abc import Iterable, Sequence
@@ -72,7 +73,7 @@ class Ranking:
 class IntentModel:
     intents: list[str]  # column -> intent (fact id or template id)
     bias: list[float]
-    rows: dict[str, tuple[float, list[int], list[float]]]  # feature -> (idf, columns, weights)
+    rows: dict[str, tuple[float, list[tuple[int, float]]]]  # feature -> (idf, [(column, weight), ...])
     threshold: float  # self-calibrated minimum confidence to answer
     vocabulary: list[str]  # words of the phrasings: targets of typo correction, never names
     other_words: list[str] = field(default_factory=list)  # further words the pack knows (answers, names)
@@ -133,22 +134,20 @@ class IntentModel:
     def rank(self, words: Sequence[str], limit: int = 4) -> Ranking:
         """The most probable intents for already-corrected question words."""
         scores = list(self.bias)
-        known: list[tuple[float, list[int], list[float]]] = []
+        known: list[tuple[float, list[tuple[int, float]]]] = []
         norm2 = 0.0
         for feature, tf in features(words, self.char_ngrams).items():
             row = self.rows.get(feature)
-            weight = 1.0 + math.log(tf)
-            x = weight * (row[0] if row else self._unknown_idf)
+            x = (1.0 + math.log(tf)) * (row[0] if row else self._unknown_idf)
             norm2 += x * x
             if row:
-                known.append((x, row[1], row[2]))
+                known.append((x, row[1]))
         norm = math.sqrt(norm2) or 1.0
-        for x, cols, weights in known:
+        for x, pairs in known:
             x /= norm
-            for c, w in zip(cols, weights, strict=True):
+            for c, w in pairs:
                 scores[c] += x * w
         top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
-        best = sorted(range(len(exps)), key=exps.__getitem__, reverse=True)[:limit]
-        return Ranking(tuple((self.intents[c], exps[c] / total) for c in best), self.threshold)
+        total = sum(math.exp(s - top) for s in scores)
+        best = heapq.nlargest(limit, range(len(scores)), key=scores.__getitem__)
+        return Ranking(tuple((self.intents[c], math.exp(scores[c] - top) / total) for c in best), self.threshold)

@@ -76,7 +76,7 @@ def fit(
 
 def _sparse_rows(
     vocab: dict[str, int], idf: Floats, weights: Floats | SparseRows, prune: float
-) -> dict[str, tuple[float, list[int], list[float]]]:
+) -> dict[str, tuple[float, list[tuple[int, float]]]]:
     """The stored form of the weights: per feature, its idf and the intents it votes for (|w| > prune)."""
     if isinstance(weights, SparseRows):
         feature_of = np.repeat(np.arange(len(vocab)), np.diff(weights.bounds))
@@ -90,10 +90,8 @@ def _sparse_rows(
     col_list = cols.tolist()
     weight_list = np.round(ws.astype(np.float64), 4).tolist()
     idf_list = np.round(idf.astype(np.float64), 5).tolist()
-    return {
-        feature: (idf_list[j], col_list[bounds[j] : bounds[j + 1]], weight_list[bounds[j] : bounds[j + 1]])
-        for feature, j in vocab.items()
-    }
+    pairs = list(zip(col_list, weight_list, strict=True))
+    return {feature: (idf_list[j], pairs[bounds[j] : bounds[j + 1]]) for feature, j in vocab.items()}
 
 
 def _vocabulary(feats: list[dict[str, int]]) -> tuple[dict[str, int], npt.NDArray[np.float64], Ints, Floats, Ints]:
