@@ -94,7 +94,9 @@ class Router:
         unknown, content = _unfamiliar_words(index, words)
         # Chit-chat and other topics ("good morning everyone", "capital of france") are made of words the
         # pack never uses: mostly unfamiliar, or weakly matched with any unfamiliar word, means silence.
-        if 2 * unknown > content or (unknown and confidence < WEAK_MATCH * accept) or confidence < accept:
+        # A question with no content words at all ("what's 2+2") is no evidence either: it needs a strong match.
+        weak = confidence < WEAK_MATCH * accept and (unknown > 0 or content == 0)
+        if 2 * unknown > content or weak or confidence < accept:
             return _unknown(index, confidence=confidence)
         close = [t for t, p in rivals if p >= max(accept, self.settings.ambiguity * confidence)]
         if not close:
