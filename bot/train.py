@@ -54,10 +54,10 @@ def fit(
     column = {intent: c for c, intent in enumerate(intents)}
     labels = np.asarray([column[i] for _, i in examples], np.int64)
     chars = len(intents) <= s.max_softmax_intents
-    feats = [features(text.split(), chars=chars) for text, _ in examples]
+    table = FeatureTable([features(text.split(), chars=chars) for text, _ in examples])
     learn = _train if chars else _centroids
-    vocab, idf, weights, bias = learn(feats, labels, len(intents), s)
-    rows = _sparse_rows(vocab, idf, weights, s.prune)
+    _, idf, weights, bias = learn(table, np.arange(len(examples)), labels, len(intents), s)
+    rows = _sparse_rows(table.vocab, idf, weights, s.prune)
     vocabulary = sorted({w for text, _ in examples for w in text.split()})
     shared: dict[str, set[str]] = {}
     for text, intent in examples:
@@ -66,7 +66,7 @@ def fit(
         intents=intents,
         bias=[round(float(b), 4) for b in bias],
         rows=rows,
-        threshold=_calibrate(feats, labels, len(intents), s, learn),
+        threshold=_calibrate(table, labels, len(intents), s, learn),
         vocabulary=vocabulary,
         other_words=sorted((other_words or set()) - set(vocabulary)),
         shared={text: sorted(ids) for text, ids in shared.items() if len(ids) > 1},
@@ -94,45 +94,60 @@ def _sparse_rows(
     return {feature: (idf_list[j], pairs[bounds[j] : bounds[j + 1]]) for feature, j in vocab.items()}
 
 
-def _vocabulary(feats: list[dict[str, int]]) -> tuple[dict[str, int], npt.NDArray[np.float64], Ints, Floats, Ints]:
-    """Feature ids, idf, and each example's features as (ids, unit-length tf-idf values, lengths)."""
-    vocab: dict[str, int] = {}
-    df: list[int] = []
-    for f in feats:
-        for key in f:
-            j = vocab.get(key)
-            if j is None:
-                vocab[key] = len(df)
-                df.append(1)
-            else:
-                df[j] += 1
-    n = len(feats)
-    idf = np.log((1.0 + n) / (1.0 + np.asarray(df, np.float64))) + 1.0
-    lens = np.asarray([len(f) for f in feats], np.int64)
-    total = int(lens.sum())
-    idx = np.fromiter((vocab[k] for f in feats for k in f), np.int64, total)
-    tf = np.fromiter((v for f in feats for v in f.values()), np.float64, total)
-    vals = (1.0 + np.log(tf)) * idf[idx]
-    starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
-    norms = np.sqrt(np.add.reduceat(vals * vals, starts))
-    return vocab, idf, idx, (vals / np.repeat(norms, lens)).astype(np.float32), lens
+class FeatureTable:
+    """Every example's features as flat arrays over one vocabulary, built once per fit: training
+    folds and held-out scoring select rows from it instead of re-reading the feature dicts."""
+
+    def __init__(self, feats: list[dict[str, int]]) -> None:
+        self.vocab: dict[str, int] = {}
+        for f in feats:
+            for key in f:
+                if key not in self.vocab:
+                    self.vocab[key] = len(self.vocab)
+        self.lens = np.asarray([len(f) for f in feats], np.int64)
+        total = int(self.lens.sum())
+        self.idx = np.fromiter((self.vocab[k] for f in feats for k in f), np.int64, total)
+        self.tf = np.fromiter((v for f in feats for v in f.values()), np.float64, total)
+        self.starts = np.concatenate(([0], np.cumsum(self.lens)[:-1]))
+
+    def entries(self, rows: Ints) -> Ints:
+        """Positions in the flat arrays of the given examples' features, example by example."""
+        lens = self.lens[rows]
+        before = np.concatenate(([0], np.cumsum(lens)[:-1]))
+        return np.repeat(self.starts[rows] - before, lens) + np.arange(int(lens.sum()))
+
+    def subset(self, rows: Ints) -> tuple[Ints, npt.NDArray[np.float64], Ints, Floats, Ints]:
+        """For a training fold: global->local feature ids (-1 if unseen), idf, and the rows' features
+        as (local ids, unit-length tf-idf values, lengths)."""
+        sel = self.entries(rows)
+        gidx = self.idx[sel]
+        df = np.bincount(gidx, minlength=len(self.vocab))  # a feature occurs once per example
+        present = df > 0
+        local = np.full(len(self.vocab), -1, np.int64)
+        local[present] = np.arange(int(present.sum()))
+        idf = np.log((1.0 + len(rows)) / (1.0 + df[present].astype(np.float64))) + 1.0
+        idx = local[gidx]
+        lens = self.lens[rows]
+        vals = (1.0 + np.log(self.tf[sel])) * idf[idx]
+        norms = np.sqrt(np.add.reduceat(vals * vals, np.concatenate(([0], np.cumsum(lens)[:-1]))))
+        return local, idf, idx, (vals / np.repeat(norms, lens)).astype(np.float32), lens
 
 
 def _centroids(
-    feats: list[dict[str, int]], labels: Ints, n_intents: int, s: TrainSettings
-) -> tuple[dict[str, int], Floats, SparseRows, Floats]:
+    table: FeatureTable, rows: Ints, labels: Ints, n_intents: int, s: TrainSettings
+) -> tuple[Ints, Floats, SparseRows, Floats]:
     """Unit-length tf-idf centroid per intent, scaled so a softmax over cosines is decisive."""
-    vocab, idf, idx, vals, lens = _vocabulary(feats)
-    keys = idx * n_intents + np.repeat(labels, lens)
+    local, idf, idx, vals, lens = table.subset(rows)
+    keys = idx * n_intents + np.repeat(labels[rows], lens)
     unique, inverse = np.unique(keys, return_inverse=True)
     sums = np.bincount(inverse, weights=vals)
     cols = unique % n_intents
     norms = np.sqrt(np.bincount(cols, weights=sums * sums, minlength=n_intents))
     weights = (s.centroid_temperature * sums / norms[cols]).astype(np.float32)
     return (
-        vocab,
+        local,
         idf.astype(np.float32),
-        SparseRows(unique // n_intents, cols, weights, len(vocab)),
+        SparseRows(unique // n_intents, cols, weights, len(idf)),
         np.zeros(n_intents, np.float32),
     )
 
@@ -153,12 +168,12 @@ class SparseRows:
 
 
 def _train(
-    feats: list[dict[str, int]], labels: Ints, n_intents: int, s: TrainSettings
-) -> tuple[dict[str, int], Floats, Floats, Floats]:
-    """Vocabulary, idf, weights (features x intents) and biases of a softmax regression."""
-    vocab, idf, idx, vals, lens = _vocabulary(feats)
-    weights, bias = _sgd(idx, vals, lens, labels, len(vocab), n_intents, s)
-    return vocab, idf.astype(np.float32), weights, bias
+    table: FeatureTable, rows: Ints, labels: Ints, n_intents: int, s: TrainSettings
+) -> tuple[Ints, Floats, Floats, Floats]:
+    """Feature map, idf, weights (features x intents) and biases of a softmax regression on `rows`."""
+    local, idf, idx, vals, lens = table.subset(rows)
+    weights, bias = _sgd(idx, vals, lens, labels[rows], len(idf), n_intents, s)
+    return local, idf.astype(np.float32), weights, bias
 
 
 def _sgd(
@@ -169,8 +184,7 @@ def _sgd(
     bias = np.zeros(n_intents, np.float32)
     w = w_flat.reshape(n_features, n_intents)
     k = min(s.top_k, n_intents)
-    bounds = np.concatenate(([0], np.cumsum(lens)))
-    spans = [np.arange(bounds[r], bounds[r + 1]) for r in range(len(lens))]
+    starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
     rng = np.random.RandomState(s.seed)
     order = np.arange(len(lens))
     for _ in range(s.epochs):
@@ -179,10 +193,10 @@ def _sgd(
             batch = order[start : start + s.batch]
             m = len(batch)
             blens = lens[batch]
-            sel = np.concatenate([spans[r] for r in batch])
+            seg = np.concatenate(([0], np.cumsum(blens)[:-1]))
+            sel = np.repeat(starts[batch] - seg, blens) + np.arange(int(blens.sum()))
             fidx, fval = idx[sel], vals[sel]
             row_of = np.repeat(np.arange(m), blens)
-            seg = np.concatenate(([0], np.cumsum(blens)[:-1]))
             scores = np.add.reduceat(w[fidx] * fval[:, None], seg, axis=0) + bias
             exp = np.exp(scores - scores.max(1, keepdims=True))
             grad = exp / exp.sum(1, keepdims=True)
@@ -203,8 +217,8 @@ def _sgd(
     return w, bias
 
 
-def _calibrate(feats: list[dict[str, int]], labels: Ints, n_intents: int, s: TrainSettings, learn: Learner) -> float:
-    fold = np.zeros(len(feats), np.int64)
+def _calibrate(table: FeatureTable, labels: Ints, n_intents: int, s: TrainSettings, learn: Learner) -> float:
+    fold = np.zeros(len(labels), np.int64)
     seen: dict[int, int] = {}
     for r, c in enumerate(labels.tolist()):  # round-robin within each intent: stratified, deterministic
         fold[r] = seen.get(c, 0) % s.folds
@@ -215,13 +229,13 @@ def _calibrate(feats: list[dict[str, int]], labels: Ints, n_intents: int, s: Tra
         held_out = np.nonzero(fold == f)[0]
         if len(held_out) == 0 or len(train) == 0:
             continue
-        vocab, idf, weights, bias = learn([feats[r] for r in train], labels[train], n_intents, s)
+        local, idf, weights, bias = learn(table, train, labels, n_intents, s)
         # Chunks keep the dense (features x intents) scratch matrix small for packs with many intents.
-        per_row = max(1, int(sum(len(feats[r]) for r in held_out[:100]) / min(len(held_out), 100)) * n_intents)
+        per_row = max(1, int(table.lens[held_out].mean()) * n_intents)
         chunk = max(1, SCRATCH_FLOATS // per_row)
         for start in range(0, len(held_out), chunk):
             rows = held_out[start : start + chunk]
-            confidences += _held_out_confidences(feats, rows, labels, vocab, idf, weights, bias)
+            confidences += _held_out_confidences(table, rows, labels, local, idf, weights, bias)
     if not confidences:
         return s.max_threshold
     q = float(np.quantile(confidences, s.quantile))
@@ -229,27 +243,20 @@ def _calibrate(feats: list[dict[str, int]], labels: Ints, n_intents: int, s: Tra
 
 
 def _held_out_confidences(
-    feats: list[dict[str, int]],
+    table: FeatureTable,
     rows: Ints,
     labels: Ints,
-    vocab: dict[str, int],
+    local: Ints,
     idf: Floats,
     weights: Floats | SparseRows,
     bias: Floats,
 ) -> list[float]:
     """Top probabilities of the held-out `rows` that the fold's model ranks correctly (one numpy pass)."""
-    ids_list: list[int] = []
-    tf_list: list[int] = []
-    lens = np.zeros(len(rows), np.int64)
-    for n, r in enumerate(rows.tolist()):
-        lens[n] = len(feats[r])
-        for key, tf in feats[r].items():
-            ids_list.append(vocab.get(key, -1))
-            tf_list.append(tf)
-    ids = np.asarray(ids_list, np.int64)
+    sel = table.entries(rows)
+    ids = local[table.idx[sel]]
     unknown_idf = float(idf.max()) if len(idf) else 1.0
-    x = (1.0 + np.log(np.asarray(tf_list, np.float64))) * np.append(idf, unknown_idf)[ids]
-    row_of = np.repeat(np.arange(len(rows)), lens)
+    x = (1.0 + np.log(table.tf[sel])) * np.append(idf, unknown_idf)[ids]
+    row_of = np.repeat(np.arange(len(rows)), table.lens[rows])
     norms = np.sqrt(np.bincount(row_of, weights=x * x, minlength=len(rows)))
     x = (x / np.where(norms > 0, norms, 1.0)[row_of]).astype(np.float32)
     known = ids >= 0
@@ -266,6 +273,4 @@ def _held_out_confidences(
     return [float(v) for v in p.max(1)[right]]
 
 
-Learner = Callable[
-    [list[dict[str, int]], Ints, int, TrainSettings], tuple[dict[str, int], Floats, "Floats | SparseRows", Floats]
-]
+Learner = Callable[[FeatureTable, Ints, Ints, int, TrainSettings], tuple[Ints, Floats, "Floats | SparseRows", Floats]]
