@@ -23,7 +23,9 @@ from rapidfuzz import fuzz, process
 STOPWORDS = frozenset(
     "a an the is are was were be been do does did of to in on for at by it its this that there their they "
     "i me my you your we our he she his her and or so any some what which who whom how when where why "
-    "can could would should will shall may might please am have has had about with from as just".split()
+    "can could would should will shall may might please am have has had about with from as just "
+    "each every per all both few more most other such only own same than then too very also into over "
+    "under again once here not no nor off out up down if because until while during before after".split()
 )
 
 TYPO_CUTOFF = 84  # rapidfuzz ratio for an unknown word to count as a typo of a pack word

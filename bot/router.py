@@ -93,10 +93,14 @@ class Router:
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
         unknown, content = _unfamiliar_words(index, words)
         # Chit-chat and other topics ("good morning everyone", "capital of france") are made of words the
-        # pack never uses: mostly unfamiliar, or weakly matched with any unfamiliar word, means silence.
-        # A question with no content words at all ("what's 2+2") is no evidence either: it needs a strong match.
-        weak = confidence < WEAK_MATCH * accept and (unknown > 0 or content == 0)
-        if 2 * unknown > content or weak or confidence < accept:
+        # pack never uses: mostly unfamiliar means silence, and any unfamiliar word needs a stronger
+        # match. A question with no content word at all ("what's 2+2") is no evidence: stronger still.
+        needed = accept
+        if unknown:
+            needed = WEAK_MATCH * accept
+        elif not content:
+            needed = 2 * WEAK_MATCH * accept
+        if 2 * unknown > content or confidence < needed:
             return _unknown(index, confidence=confidence)
         close = [t for t, p in rivals if p >= max(accept, self.settings.ambiguity * confidence)]
         if not close:
