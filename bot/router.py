@@ -131,7 +131,10 @@ class Router:
         text = fact.answer
         for old_id in fact.history[:2]:
             old = index.facts[old_id]
-            outlets = ", ".join(dict.fromkeys(index.sources[s].outlet for s in old.source_ids if s in index.sources))
+            cited = [index.sources[s] for s in old.source_ids if s in index.sources]
+            # Name who reported it then, not outlets that mentioned it later.
+            then = [c for c in cited if c.published and c.published <= old.as_of] or cited
+            outlets = ", ".join(dict.fromkeys(c.outlet for c in then))
             text += f"\nEarlier ({human_date(old.as_of)}, {outlets}, now outdated): {old.answer}"
         return Answer(
             status="answered",
