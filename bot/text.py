@@ -181,11 +181,6 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
-def tokens(text: str) -> list[str]:
-    """Words of an already-normalised text."""
-    return text.split()
-
-
 _MONTHS = [
     "January",
     "February",
