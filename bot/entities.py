@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -96,6 +97,11 @@ class Person:
     description: str
     role: str
     source_ids: tuple[str, ...]
+
+    @cached_property
+    def about(self) -> frozenset[str]:
+        """Stems of the character's name and description, for questions that describe them."""
+        return frozenset(stem(w) for w in normalize(f"{self.character} {self.description}").split())
 
 
 @dataclass(frozen=True)
@@ -217,8 +223,7 @@ def described_people(people: Iterable[Person], words: list[str]) -> tuple[list[s
         return [], 0.0
     scores = []
     for p in people:
-        about = {stem(w) for w in normalize(f"{p.character} {p.description}").split()}
-        scores.append((len(wanted & about), p.id))
+        scores.append((len(wanted & p.about), p.id))
     scores.sort(key=lambda s: -s[0])
     best = scores[0][0] if scores else 0
     if best == 0:
