@@ -230,7 +230,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db.table("person_sources").create({"show": str, "person": str, "source": str, "position": int})
     db.table("models").create({"show": str, "data": str}, pk="show")
     for table in SHOW_TABLES:
-        if table not in ("models",):
+        if table != "models":  # its primary key is the show already
             db.table(table).create_index(["show"])
 
 
