@@ -238,5 +238,54 @@ def import_faq(file: Path, slug: str, title: str | None, db_path: Path | None) -
     )
 
 
+@cli.group()
+def serve() -> None:
+    """Run the bot on a chat platform (settings from the environment or .env).
+
+    \b
+    Examples:
+        showbot serve discord
+        showbot serve slack              # Socket Mode
+        showbot serve slack --http --port 3000
+    """
+
+
+@serve.command(name="discord")
+@db_option
+def serve_discord(db_path: Path | None) -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN; see README "Discord setup").
+
+    \b
+    Example:
+        DISCORD_TOKEN=... showbot serve discord
+    """
+    from bot.adapters.discord import run
+
+    run(_settings(), db_path)
+
+
+@serve.command(name="slack")
+@db_option
+@click.option("--http", "http", is_flag=True, help="Serve Slack's HTTP events API instead of Socket Mode.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="HTTP mode: address to listen on.")
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535), help="HTTP mode: port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="HTTP mode: processes.")
+def serve_slack(db_path: Path | None, http: bool, host: str, port: int, workers: int) -> None:
+    """Run the Slack app (see README "Slack setup").
+
+    Socket Mode (the default) needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP
+    mode needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and serves
+    /slack/events and /healthz.
+
+    \b
+    Examples:
+        showbot serve slack
+        showbot serve slack --http --host 0.0.0.0 --port 3000 --workers 2
+    """
+    from bot.adapters.slack import run
+
+    run(_settings(), db_path, http=http, host=host, port=port, workers=workers)
+
+
 def main() -> None:
     cli(prog_name="showbot")

@@ -10,15 +10,17 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from bot.build import build
 from bot.models import AskContext
+from bot.questionlog import QuestionLog
 from bot.router import Router
-from bot.settings import BUNDLED_KNOWLEDGE
+from bot.service import Showbot
+from bot.settings import BUNDLED_KNOWLEDGE, LogSettings, Settings
 from bot.store import FactBase
 from bot.text import fold
 
@@ -308,9 +310,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No real database, no developer .env, no stray SHOWBOT_* setting leaks into a test."""
+    """No real database, no developer .env, no stray SHOWBOT_* / platform setting leaks into a test."""
     for key in list(os.environ):
-        if key.startswith("SHOWBOT_"):
+        if key.startswith(("SHOWBOT_", "DISCORD_", "SLACK_")):
             monkeypatch.delenv(key, raising=False)
     home = tmp_path / "_home"
     home.mkdir()
@@ -374,6 +376,15 @@ def etoile_db_copy(etoile_db: Path, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def etoile_showbot(etoile_db_copy: Path, tmp_path: Path) -> Iterator[Showbot]:
+    """The service every adapter talks to, over a private Étoile database and question log."""
+    settings = Settings(db_path=etoile_db_copy, log=LogSettings(path=tmp_path / "log" / "questions.db"))
+    bot = Showbot(settings, Router(FactBase(etoile_db_copy)), QuestionLog(settings.log_db_path))
+    yield bot
+    bot.close()
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The real `showbot` console script
 
@@ -381,7 +392,7 @@ def etoile_db_copy(etoile_db: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def cli_env(isolated_environment: Path) -> dict[str, str]:
     """Environment for `showbot` subprocesses: databases and data dirs inside tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOWBOT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOWBOT_", "DISCORD_", "SLACK_"))}
     env["SHOWBOT_DB"] = str(isolated_environment / "data" / "showbot.db")
     env["XDG_DATA_HOME"] = str(isolated_environment / "xdg")
     env["PYTHONIOENCODING"] = "utf-8"

@@ -42,7 +42,7 @@ def test_dotenv_is_used_when_environment_is_silent(tmp_path: Path) -> None:
     assert settings.router.accept == 0.25
 
 
-@pytest.mark.parametrize("key", ["SHOWBOT_ACCEPT_THRESHOLD"])
+@pytest.mark.parametrize("key", ["SHOWBOT_ACCEPT_THRESHOLD", "SHOWBOT_AMBIGUITY"])
 @pytest.mark.parametrize("value", ["high", "1.5", "-0.1", "0,5", "nan"])
 def test_bad_threshold_names_the_key(key: str, value: str) -> None:
     with pytest.raises(SettingsError) as info:
@@ -62,23 +62,29 @@ def test_secrets_never_appear_in_repr_or_str() -> None:
     settings = Settings.load(
         env_file=None,
         environ={
-            "SHOWBOT_DISCORD_TOKEN": TOKEN,
-            "SHOWBOT_SLACK_BOT_TOKEN": TOKEN,
-            "SHOWBOT_SLACK_SIGNING_SECRET": TOKEN,
+            "DISCORD_TOKEN": TOKEN,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": TOKEN,
+            "SLACK_APP_TOKEN": TOKEN,
+            "SHOWBOT_USER_SALT": TOKEN,
         },
     )
     for shown in (
         repr(settings),
         str(settings),
         f"{settings}",
-        repr(settings.discord_token),
-        str(settings.slack_bot_token),
-        f"{settings.slack_signing_secret}",
-        "%s" % settings.discord_token,  # noqa: UP031 - old-style formatting must not leak either
-        repr([settings.discord_token]),
+        repr(settings.discord),
+        repr(settings.slack),
+        repr(settings.log),
+        repr(settings.discord.token),
+        str(settings.slack.bot_token),
+        f"{settings.slack.signing_secret}",
+        "%s" % settings.discord.token,  # noqa: UP031 - old-style formatting must not leak either
+        repr([settings.slack.app_token]),
     ):
         assert TOKEN not in shown
-    assert settings.require("discord_token") == TOKEN
+    assert settings.require("discord.token") == TOKEN
+    assert settings.require("slack.app_token") == TOKEN
 
 
 def test_secret_is_not_leaked_by_an_error_message() -> None:
@@ -91,10 +97,14 @@ def test_secret_is_not_leaked_by_an_error_message() -> None:
 
 def test_require_names_the_missing_key() -> None:
     settings = Settings.load(env_file=None, environ={})
-    with pytest.raises(SettingsError, match="SHOWBOT_DISCORD_TOKEN"):
-        settings.require("discord_token")
-    with pytest.raises(SettingsError, match="SHOWBOT_SLACK_SIGNING_SECRET"):
-        settings.require("slack_signing_secret")
+    for name, key in [
+        ("discord.token", "DISCORD_TOKEN"),
+        ("slack.bot_token", "SLACK_BOT_TOKEN"),
+        ("slack.signing_secret", "SLACK_SIGNING_SECRET"),
+        ("slack.app_token", "SLACK_APP_TOKEN"),
+    ]:
+        with pytest.raises(SettingsError, match=key):
+            settings.require(name)
 
 
 def test_default_database_lives_under_xdg_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,14 +115,55 @@ def test_default_database_lives_under_xdg_data_home(tmp_path: Path, monkeypatch:
 
 
 def test_env_example_lists_every_setting() -> None:
-    """.env.example documents every SHOWBOT_* key the settings read."""
+    """.env.example documents every key the settings read."""
     import re
 
     import bot.settings
 
     source = Path(bot.settings.__file__).read_text(encoding="utf-8")
-    keys = set(re.findall(r'"(SHOWBOT_[A-Z_]+)"', source))
+    keys = set(re.findall(r'"((?:SHOWBOT|DISCORD|SLACK)_[A-Z_]+)"', source))
     example = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
     assert keys, "no settings keys found"
     missing = sorted(k for k in keys if k not in example)
     assert not missing, f".env.example lacks {missing}"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("DISCORD_GUILD_ID", "my-guild"),
+        ("DISCORD_SHARD_COUNT", "0"),
+        ("DISCORD_SHARD_IDS", "0,one"),
+        ("DISCORD_AUTO_ANSWER_CHANNELS", "#general"),
+        ("SHOWBOT_COOLDOWN_SECONDS", "-1"),
+        ("SHOWBOT_QUESTION_LOG", "maybe"),
+        ("SHOWBOT_LOG_RETENTION_DAYS", "a week"),
+        ("SLACK_EPHEMERAL", "sometimes"),
+        ("SHOWBOT_LOG_LEVEL", "chatty"),
+    ],
+)
+def test_bad_values_name_their_key(key: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=key):
+        Settings.load(env_file=None, environ={key: value})
+
+
+def test_platform_settings_are_parsed() -> None:
+    settings = Settings.load(
+        env_file=None,
+        environ={
+            "DISCORD_GUILD_ID": "123",
+            "DISCORD_SHARD_COUNT": "4",
+            "DISCORD_SHARD_IDS": "0, 1",
+            "DISCORD_AUTO_ANSWER_CHANNELS": "55 66",
+            "SLACK_ADMIN_USER_IDS": "U1,U2",
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+            "SLACK_EPHEMERAL": "yes",
+            "SHOWBOT_DB": "/data/kb.db",
+        },
+    )
+    assert settings.discord.guild_id == 123
+    assert settings.discord.shard_count == 4 and settings.discord.shard_ids == (0, 1)
+    assert settings.discord.auto_answer_channels == (55, 66)
+    assert settings.slack.admin_user_ids == ("U1", "U2")
+    assert settings.slack.api_url == "http://127.0.0.1:9/api/" and settings.slack.ephemeral
+    assert settings.log_db_path == Path("/data/showbot-log.db"), "the log lives next to the fact base by default"

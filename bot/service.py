@@ -1,0 +1,173 @@
+"""`Showbot`: what every front end talks to. The router plus what a running bot needs around it.
+
+Adapters (console, Discord, Slack) translate a platform event into `Showbot.ask(question, where)` and
+the `Reply` back into the platform's format; everything else a moderator can do (default show per
+channel, reload, stats, unanswered questions, feedback) is here too, so each platform exposes the same
+behaviour. Thread-safe: adapters call it from worker threads, off their event loops.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.models import Answer, AskContext
+from bot.questionlog import QuestionLog, Stats, Unanswered, Where
+from bot.router import Router
+from bot.settings import Settings
+from bot.store import FactBase
+from bot.text import normalize
+
+logger = logging.getLogger(__name__)
+
+
+class UnknownShowError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Reply:
+    answer: Answer
+    question_id: int | None  # the question log row, for feedback buttons; None when not logged
+
+
+class Cooldown:
+    """Per-user rate limit: one question per `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, user: str, now: float | None = None) -> float:
+        """0 when `user` may ask now (and starts their cooldown), else the seconds left to wait."""
+        if self.seconds <= 0 or not user:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            last = self._last.get(user)
+            if last is not None and now - last < self.seconds:
+                return self.seconds - (now - last)
+            self._last[user] = now
+            if len(self._last) > 10_000:  # forget users whose cooldown is long over
+                self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
+        return 0.0
+
+
+class Showbot:
+    def __init__(self, settings: Settings, router: Router, log: QuestionLog) -> None:
+        self.settings = settings
+        self.log = log
+        self.cooldown = Cooldown(settings.cooldown_seconds)
+        self._router = router
+        self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings, db_path: Path | None = None) -> Showbot:
+        """Build the fact base if it is missing or stale, then open it and the question log."""
+        from bot.app import open_router
+
+        router = open_router(settings, db_path, logger.info)
+        log = QuestionLog(
+            settings.log.path or router.base.path.with_name("showbot-log.db"),
+            enabled=settings.log.enabled,
+            retention_days=settings.log.retention_days,
+            salt=settings.log.user_salt.reveal(),
+        )
+        log.prune()
+        return cls(settings, router, log)
+
+    @property
+    def router(self) -> Router:
+        return self._router
+
+    def shows(self) -> dict[str, str]:
+        """slug -> title of every show the fact base knows."""
+        return dict(self._router.base.titles)
+
+    def find_show(self, text: str) -> str | None:
+        """The slug for a slug, title or alias a moderator typed."""
+        titles = self._router.base.titles
+        if text in titles:
+            return text
+        norm = normalize(text)
+        for slug, title in titles.items():
+            if normalize(title) == norm or normalize(slug) == norm:
+                return slug
+        hits = {show for alias, show in self._router.base.aliases if alias == norm}
+        return hits.pop() if len(hits) == 1 else None
+
+    def ask(self, question: str, where: Where, *, addressed: bool = True, show: str | None = None) -> Reply:
+        """Answer and log one question. `show` (e.g. a slash command's option) beats the channel default."""
+        default = show or self.log.channel_show(where)
+        context = AskContext(platform=where.platform, default_show=default, addressed=addressed)  # type: ignore[arg-type]
+        started = time.perf_counter()
+        with self._lock:
+            router = self._router
+            answer = router.ask(question, context)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        question_id = self.log.record(question, where, answer)
+        logger.info(
+            "question answered",
+            extra={
+                "event": "question",
+                "platform": where.platform,
+                "status": answer.status,
+                "show": answer.show,
+                "fact": answer.fact_id,
+                "confidence": round(answer.confidence, 3),
+                "ms": round(elapsed_ms, 3),
+                "question_id": question_id,
+            },
+        )
+        return Reply(answer, question_id)
+
+    def feedback(self, question_id: int, where: Where, helpful: bool) -> bool:
+        return self.log.vote(question_id, where.user, helpful)
+
+    def set_channel_show(self, where: Where, text: str) -> str:
+        """Make `text`'s show the channel default; returns its title. "none" clears it."""
+        if normalize(text) in {"none", "off", "clear", ""}:
+            self.log.set_channel_show(where, None)
+            return ""
+        slug = self.find_show(text)
+        if slug is None:
+            known = ", ".join(self.shows().values())
+            raise UnknownShowError(f"I don't know a show called {text!r}. I know: {known}.")
+        self.log.set_channel_show(where, slug)
+        return self.shows()[slug]
+
+    def channel_show(self, where: Where) -> str | None:
+        return self.log.channel_show(where)
+
+    def reload(self) -> str:
+        """Rebuild the fact base from the packs when they changed, and swap it in without a restart.
+
+        The build writes a new file and renames it over the old one, and the router is swapped in one
+        assignment, so a question in flight finishes on the old data and no question sees half a build.
+        A failed build leaves the running router (and the database) as they were.
+        """
+        from bot.app import ensure_database
+
+        with self._reload_lock:
+            path = self._router.base.path
+            ensure_database(self.settings, path, logger.info)
+            router = Router(FactBase(path), self.settings.router)
+            with self._lock:
+                self._router = router
+        titles = router.base.titles
+        return f"Reloaded: {len(titles)} show(s) ({', '.join(titles.values())})."
+
+    def stats(self, since: datetime | None = None) -> Stats:
+        return self.log.stats(since)
+
+    def unanswered(self, since: datetime | None = None, limit: int = 10) -> list[Unanswered]:
+        return self.log.unanswered(since, limit)
+
+    def close(self) -> None:
+        self.log.close()
