@@ -38,10 +38,19 @@ def ensure_database(settings: Settings, db_path: Path, notify: Callable[[str], N
     if not missing and not _stale(db_path, settings.knowledge_dir):
         return
     from bot.build import build
+    from bot.packs import PackError
 
     why = "No fact base yet" if missing else "The knowledge packs changed"
     notify(f"{why}: building {db_path} from {settings.knowledge_dir} ...")
-    report = build(settings.knowledge_dir, db_path)
+    try:
+        report = build(settings.knowledge_dir, db_path)
+    except PackError as exc:
+        if missing:
+            raise
+        # A curator's half-finished edit must not take a working bot down: keep answering from the last
+        # good build and say why the edit is not live (`showbot check` shows the same list).
+        notify(f"The packs do not build, so the previous fact base stays in use:\n{exc}")
+        return
     notify(f"Built {report.shows} show(s), {report.facts} facts in {report.seconds:.2f}s.")
 
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from bot.console import console_where
 from bot.models import AskContext
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from bot.router import Router
+    from bot.service import Showbot
 
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Fact base (default: $SHOWBOT_DB)."
@@ -34,21 +37,51 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _router(db_path: Path | None, show: str | None) -> Router:
-    from bot.app import open_router
+def _showbot(db_path: Path | None, show: str | None = None) -> Showbot:
+    """The service over the fact base (built first if missing or stale) and the question log."""
     from bot.packs import PackError
+    from bot.service import Showbot
     from bot.store import StoreError
 
+    settings = _settings()
+    from bot.logs import configure
+
+    configure(settings.log_level, settings.log.json)
     try:
-        router = open_router(_settings(), db_path, lambda msg: click.echo(msg, err=True))
+        showbot = Showbot.open(settings, db_path, lambda msg: click.echo(msg, err=True))
     except PackError as exc:
         raise click.ClickException(f"the knowledge packs are invalid:\n{exc}") from None
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
-    if show is not None and show not in router.base.titles:
-        known = ", ".join(router.base.titles)
+    click.get_current_context().call_on_close(showbot.close)
+    if show is not None and show not in showbot.shows():
+        known = ", ".join(showbot.shows())
         raise click.ClickException(f"unknown show {show!r} (this fact base has: {known})")
-    return router
+    return showbot
+
+
+def _router(db_path: Path | None, show: str | None) -> Router:
+    return _showbot(db_path, show).router
+
+
+def _since(value: str | None) -> datetime | None:
+    """ "7d", "24h", "30m" or an ISO date, for --since."""
+    if not value:
+        return None
+    now = datetime.now(UTC)
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if value[:-1].isdigit() and value[-1] in units:
+        return now - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: use 7d, 24h, 30m or a date like 2026-11-01", param_hint="--since"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+since_option = click.option("--since", metavar="WHEN", help="Only questions since 7d, 24h, 30m or a date (YYYY-MM-DD).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -133,17 +166,17 @@ def ask(db_path: Path | None, show: str | None, as_json: bool, question: tuple[s
     """
     from bot.render import render_plain
 
-    router = _router(db_path, show)
-    context = AskContext(platform="console", default_show=show, addressed=True)
+    if not question and sys.stdin.isatty():
+        raise click.UsageError("give a QUESTION, or pipe questions on standard input (one per line)")
+    showbot = _showbot(db_path, show)
+    where = console_where()
     if question:
-        answer = router.ask(" ".join(question), context)
+        answer = showbot.ask(" ".join(question), where, show=show).answer
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render_plain(answer))
         return
-    if sys.stdin.isatty():
-        raise click.UsageError("give a QUESTION, or pipe questions on standard input (one per line)")
     out = sys.stdout
     for raw in sys.stdin.buffer:  # bytes: one undecodable line must not end the batch
-        answer = router.ask(raw.decode("utf-8", errors="replace").rstrip("\r\n"), context)
+        answer = showbot.ask(raw.decode("utf-8", errors="replace").rstrip("\r\n"), where, show=show).answer
         out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
     out.flush()
 
@@ -162,7 +195,7 @@ def chat(db_path: Path | None, show: str | None) -> None:
     """
     from bot.console import run_chat
 
-    run_chat(_router(db_path, show), show)
+    run_chat(_showbot(db_path, show), show)
 
 
 @cli.command(name="eval")
@@ -236,6 +269,72 @@ def import_faq(file: Path, slug: str, title: str | None, db_path: Path | None) -
         f"Imported {report.entries} entries ({report.phrasings} phrasings, {report.sources} sources) "
         f"as show '{report.show}'."
     )
+
+
+@cli.command()
+@db_option
+@since_option
+def stats(db_path: Path | None, since: str | None) -> None:
+    """How questions went: answered, clarify, unknown, helpful votes.
+
+    \b
+    Examples:
+        showbot stats
+        showbot stats --since 7d
+    """
+    s = _showbot(db_path).stats(_since(since))
+    rate = f" ({s.answered / s.total:.0%} answered)" if s.total else ""
+    click.echo(f"questions: {s.total}{rate}")
+    click.echo(f"answered: {s.answered}  clarify: {s.clarify}  unknown: {s.unknown}")
+    click.echo(f"votes: {s.helpful} helpful, {s.not_helpful} not helpful")
+    for u in s.top_unanswered:
+        click.echo(f"  {u.asked:>4}x  {u.question}")
+
+
+@cli.command()
+@db_option
+@since_option
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="How many to list.")
+def unanswered(db_path: Path | None, since: str | None, limit: int) -> None:
+    """The most frequent questions that got "I don't know", a "did you mean" or a thumbs down.
+
+    Teach the bot the ones it should answer with `showbot teach`.
+
+    \b
+    Examples:
+        showbot unanswered --since 7d
+    """
+    rows = _showbot(db_path).unanswered(_since(since), limit)
+    if not rows:
+        click.echo("No unanswered questions.")
+        return
+    click.echo(f"{'asked':>5}  {'unknown':>7}  {'clarify':>7}  {'down':>4}  question")
+    for u in rows:
+        click.echo(f"{u.asked:>5}  {u.unknown:>7}  {u.clarify:>7}  {u.downvoted:>4}  {u.question}")
+
+
+@cli.command()
+@db_option
+@click.option("--show", "show", metavar="SLUG", help="The show, when several have a fact with this id.")
+@click.argument("question")
+@click.argument("fact_id")
+def teach(db_path: Path | None, show: str | None, question: str, fact_id: str) -> None:
+    """Teach the bot that QUESTION should be answered by the fact FACT_ID.
+
+    The phrasing is saved in the pack's taught.toml (review and commit it like
+    any pack change) and the fact base is rebuilt at once. Fact ids are in the
+    pack's facts.toml and in `showbot ask --json` output.
+
+    \b
+    Example:
+        showbot teach "is it coming back for more" renewal-cancelled
+    """
+    from bot.service import TeachError
+
+    try:
+        click.echo(_showbot(db_path).teach(question, fact_id, show))
+    except TeachError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.group()

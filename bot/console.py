@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 from pathlib import Path
 
-from bot.models import AskContext
+from bot.questionlog import Where
 from bot.render import render_plain
-from bot.router import Router
+from bot.service import Showbot
 from bot.settings import default_db_path
 
 
@@ -15,7 +16,16 @@ def _history_file() -> Path:
     return default_db_path().parent / "chat_history"
 
 
-def run_chat(router: Router, show: str | None) -> None:
+def console_where() -> Where:
+    """The console's "user" is the login name (hashed in the question log like any other user id)."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name in some containers
+        user = ""
+    return Where(platform="console", user=user)
+
+
+def run_chat(showbot: Showbot, show: str | None) -> None:
     try:
         import readline
     except ImportError:  # pragma: no cover - Windows without pyreadline
@@ -24,9 +34,9 @@ def run_chat(router: Router, show: str | None) -> None:
     if readline is not None:
         with contextlib.suppress(OSError):
             readline.read_history_file(history)
-    titles = ", ".join(router.base.titles.values())
+    titles = ", ".join(showbot.shows().values())
     print(f"showbot: ask me about {titles}. /quit to leave.")
-    context = AskContext(platform="console", default_show=show)
+    where = console_where()
     try:
         while True:
             try:
@@ -37,7 +47,7 @@ def run_chat(router: Router, show: str | None) -> None:
             if line in ("/quit", "/exit"):
                 break
             if line:
-                print(render_plain(router.ask(line, context)))
+                print(render_plain(showbot.ask(line, where, show=show).answer))
     except KeyboardInterrupt:
         print()
     finally:

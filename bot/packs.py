@@ -10,14 +10,15 @@ import datetime as dt
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 RELIABILITY = {"high": 2, "medium": 1, "low": 0}
 ROLES = ("main", "recurring", "guest")
-PACK_FILES = ("show.toml", "sources.toml", "facts.toml", "people.toml")
+PACK_FILES = ("show.toml", "sources.toml", "facts.toml", "people.toml", "taught.toml")
+TAUGHT_FILE = "taught.toml"  # phrasings moderators taught in chat (`showbot teach`), for curators to review
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,8 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
             )
             if ident:
                 facts.append(fact)
+        taught = _taught_questions(directory / TAUGHT_FILE, fact_ids, problems)
+        facts = [replace(f, questions=f.questions + taught[f.id]) if f.id in taught else f for f in facts]
 
     people: list[PersonEntry] = []
     path = directory / "people.toml"
@@ -369,6 +372,26 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
         return None, problems
     pack = Pack(slug, title, aliases, directory, tuple(sources), tuple(facts), tuple(people))
     return pack, problems
+
+
+def _taught_questions(path: Path, fact_ids: set[str], problems: list[PackProblem]) -> dict[str, tuple[str, ...]]:
+    """fact id -> the extra phrasings `taught.toml` gives it."""
+    taught: dict[str, tuple[str, ...]] = {}
+    if not path.is_file() or not (read := _read_toml(path, problems)):
+        return taught
+    data, loc = read
+    c = _Checker(path, loc, problems)
+    for i, item in enumerate(_table_list(c, data, "taught")):
+        if not isinstance(item, dict):
+            c.report("each entry must be a table with question and fact", "taught", i)
+            continue
+        c.known_keys(item, ["question", "fact", "taught"], "taught", i)
+        question, fact = c.string(item, "question", "taught", i), c.string(item, "fact", "taught", i)
+        if fact and fact not in fact_ids:
+            c.report(f"unknown fact id '{fact}' (not in facts.toml)", "taught", i, "fact")
+        elif question and fact:
+            taught[fact] = (*taught.get(fact, ()), question)
+    return taught
 
 
 def pack_dirs(knowledge_dir: Path) -> list[Path]:

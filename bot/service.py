@@ -8,9 +8,11 @@ behaviour. Thread-safe: adapters call it from worker threads, off their event lo
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,12 +22,21 @@ from bot.questionlog import QuestionLog, Stats, Unanswered, Where
 from bot.router import Router
 from bot.settings import Settings
 from bot.store import FactBase
-from bot.text import normalize
+from bot.text import MAX_QUESTION_CHARS, normalize, sanitize
+
+TAUGHT_HEADER = (
+    "# Phrasings moderators taught the bot in chat (`showbot teach`, `/showbot teach`).\n"
+    "# Review them like any pack change and commit; each becomes an example question of its fact.\n"
+)
 
 logger = logging.getLogger(__name__)
 
 
 class UnknownShowError(ValueError):
+    pass
+
+
+class TeachError(ValueError):
     pass
 
 
@@ -68,11 +79,13 @@ class Showbot:
         self._reload_lock = threading.Lock()
 
     @classmethod
-    def open(cls, settings: Settings, db_path: Path | None = None) -> Showbot:
+    def open(
+        cls, settings: Settings, db_path: Path | None = None, notify: Callable[[str], None] = logger.info
+    ) -> Showbot:
         """Build the fact base if it is missing or stale, then open it and the question log."""
         from bot.app import open_router
 
-        router = open_router(settings, db_path, logger.info)
+        router = open_router(settings, db_path, notify)
         log = QuestionLog(
             settings.log.path or router.base.path.with_name("showbot-log.db"),
             enabled=settings.log.enabled,
@@ -162,6 +175,54 @@ class Showbot:
                 self._router = router
         titles = router.base.titles
         return f"Reloaded: {len(titles)} show(s) ({', '.join(titles.values())})."
+
+    def teach(self, question: str, fact_id: str, show: str | None = None) -> str:
+        """Add `question` as a phrasing of a fact and apply it now; returns a confirmation.
+
+        The phrasing goes into the pack's `taught.toml`, a plain file a curator reviews and commits like
+        any other pack change; the pack is rebuilt and swapped in at once. If the rebuild fails, the
+        file is put back as it was.
+        """
+        from bot.build import build
+        from bot.packs import TAUGHT_FILE, PackError
+
+        text = " ".join(sanitize(question).split())
+        if not normalize(text):
+            raise TeachError('give the question to teach, e.g. showbot teach "is it coming back" renewal-cancelled')
+        if len(text) > MAX_QUESTION_CHARS:
+            raise TeachError(f"that question is too long to teach (over {MAX_QUESTION_CHARS} characters)")
+        base = self._router.base
+        slugs = [s for s in base.shows_with_fact(fact_id) if show is None or s == show]
+        if not slugs:
+            raise TeachError(f"no fact {fact_id!r}{f' in {show!r}' if show else ''}: see `showbot ask --json` for ids")
+        if len(slugs) > 1:
+            raise TeachError(f"several shows have a fact {fact_id!r} ({', '.join(slugs)}): name the show")
+        pack_dir = self.settings.knowledge_dir / slugs[0]
+        if not (pack_dir / "show.toml").is_file():
+            raise TeachError(
+                f"{base.titles[slugs[0]]} was imported from an FAQ sheet, not a pack: add the phrasing to the "
+                "sheet and import it again"
+            )
+        path = pack_dir / TAUGHT_FILE
+        with self._reload_lock:
+            before = path.read_bytes() if path.exists() else None
+            entry = f"\n[[taught]]\nquestion = {json.dumps(text, ensure_ascii=False)}\nfact = {json.dumps(fact_id)}\n"
+            header = "" if before else TAUGHT_HEADER
+            with path.open("a", encoding="utf-8") as out:
+                out.write(header + entry)
+            try:
+                build(self.settings.knowledge_dir, base.path)
+            except (PackError, OSError) as exc:
+                if before is None:
+                    path.unlink()
+                else:
+                    path.write_bytes(before)
+                raise TeachError(f"the pack did not build with that phrasing, nothing changed: {exc}") from None
+            router = Router(FactBase(base.path), self.settings.router)
+            with self._lock:
+                self._router = router
+        logger.info("taught a phrasing", extra={"event": "teach", "show": slugs[0], "fact": fact_id})
+        return f'Taught: "{text}" now answers with {fact_id} ({router.base.titles[slugs[0]]}); saved in {path}.'
 
     def stats(self, since: datetime | None = None) -> Stats:
         return self.log.stats(since)

@@ -74,6 +74,10 @@ class FactBase:
     def aliases(self) -> list[tuple[str, str]]:
         return [(norm, show) for norm, show in self._conn.execute("select norm, show from show_aliases")]
 
+    def shows_with_fact(self, fact_id: str) -> list[str]:
+        """Slugs of the shows that have a fact with this id (ids are unique per pack, not globally)."""
+        return [row[0] for row in self._conn.execute("select show from facts where id = ? order by show", [fact_id])]
+
     def show(self, slug: str) -> ShowIndex:
         """The show's loaded pack; the least recently asked shows are dropped beyond `MAX_LOADED_SHOWS`."""
         index = self._indexes.get(slug)

@@ -122,7 +122,9 @@ def test_first_ask_builds_the_database_automatically(run_cli: RunCli, tmp_path: 
     assert db.is_file()
     data = json.loads(result.stdout)
     assert data["status"] == "answered" and data["show"] == "etoile"
-    assert sorted(p.name for p in db.parent.iterdir()) == ["showbot.db"], "no temporary files left"
+    assert sorted(p.name for p in db.parent.iterdir()) == ["showbot-log.db", "showbot.db"], (
+        "no temporary files left; the question log lives next to the fact base"
+    )
 
 
 def test_chat_session_answers_and_keeps_history_out_of_the_real_home(
