@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -223,6 +224,20 @@ class Showbot:
                 self._router = router
         logger.info("taught a phrasing", extra={"event": "teach", "show": slugs[0], "fact": fact_id})
         return f'Taught: "{text}" now answers with {fact_id} ({router.base.titles[slugs[0]]}); saved in {path}.'
+
+    def reload_on_sighup(self) -> None:
+        """`kill -HUP <pid>` reloads the fact base (after a `showbot build` or a pack edit), no restart."""
+
+        def reload_in_background(signum: int, frame: object) -> None:
+            threading.Thread(target=self._reload_logged, name="showbot-reload", daemon=True).start()
+
+        signal.signal(signal.SIGHUP, reload_in_background)
+
+    def _reload_logged(self) -> None:
+        try:
+            logger.warning(self.reload(), extra={"event": "reload"})
+        except Exception as exc:  # a bad pack or a missing file must not kill the serving process
+            logger.error("reload failed, still serving the previous fact base: %s", exc, extra={"event": "reload"})
 
     def stats(self, since: datetime | None = None) -> Stats:
         return self.log.stats(since)
