@@ -358,9 +358,16 @@ def serve_discord(db_path: Path | None) -> None:
     Example:
         DISCORD_TOKEN=... showbot serve discord
     """
-    from bot.adapters.discord import run
-
-    run(_settings(), db_path)
+    try:
+        from bot.adapters.discord import StartError, run
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("discord", "aiohttp"):
+            raise
+        raise click.ClickException("Discord support is not installed: pip install 'showbot[discord]'") from None
+    try:
+        run(_settings(), db_path)
+    except StartError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @serve.command(name="slack")
