@@ -95,6 +95,11 @@ class Stats:
         return self.answered + self.clarify + self.unknown
 
 
+def _storable(text: str) -> str:
+    """SQLite stores UTF-8: lone surrogates (from a platform's or a file's broken text) become U+FFFD."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -154,21 +159,21 @@ class QuestionLog:
     def user_hash(self, user: str) -> str:
         if not user:
             return ""
-        return hashlib.blake2b(user.encode(), key=self._salt.encode()[:64], digest_size=12).hexdigest()
+        return hashlib.blake2b(_storable(user).encode(), key=self._salt.encode()[:64], digest_size=12).hexdigest()
 
     def record(self, question: str, where: Where, answer: Answer) -> int | None:
         """The new row's id (for feedback buttons), or None when not logged."""
         if not self.enabled:
             return None
-        text = question[:MAX_LOGGED_CHARS]
+        text = _storable(question[:MAX_LOGGED_CHARS])
         return self._write(
             "insert into questions (at, platform, workspace, channel, user_hash, question, norm, show, fact_id,"
             " confidence, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 _now(),
-                where.platform,
-                where.workspace,
-                where.channel,
+                _storable(where.platform),
+                _storable(where.workspace),
+                _storable(where.channel),
                 self.user_hash(where.user),
                 text,
                 normalize(text)[:MAX_LOGGED_CHARS],
@@ -194,7 +199,7 @@ class QuestionLog:
         return done is not None
 
     def set_channel_show(self, where: Where, show: str | None) -> None:
-        key = (where.platform, where.workspace, where.channel)
+        key = (_storable(where.platform), _storable(where.workspace), _storable(where.channel))
         if show is None:
             self._memory_shows.pop(key, None)
             self._write("delete from channel_shows where platform = ? and workspace = ? and channel = ?", [*key])
@@ -203,7 +208,7 @@ class QuestionLog:
         self._write("insert or replace into channel_shows values (?, ?, ?, ?, ?)", [*key, show, _now()])
 
     def channel_show(self, where: Where) -> str | None:
-        key = (where.platform, where.workspace, where.channel)
+        key = (_storable(where.platform), _storable(where.workspace), _storable(where.channel))
         rows = self._read("select show from channel_shows where platform = ? and workspace = ? and channel = ?", [*key])
         return str(rows[0][0]) if rows else self._memory_shows.get(key)
 

@@ -39,8 +39,6 @@ CONTEXTS = {
     "slack-channel-show": AskContext(platform="slack", default_show="etoile"),
     "unknown-default-show": AskContext(platform="discord", default_show="no-such-show"),
 }
-# Lone surrogates cannot be stored as UTF-8: Showbot.ask fails on them (see the xfail below).
-SURROGATE_BUG = "QuestionLog.record passes lone surrogates to sqlite3, which raises UnicodeEncodeError"
 
 # Every code point hypothesis knows, surrogates and controls included, mixed with chat-platform fragments.
 any_char = st.characters(exclude_categories=())
@@ -109,16 +107,7 @@ def test_router_answers_every_hostile_question_safely(
     assert_safe(etoile_router.ask(question, context))
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        pytest.param(q, marks=pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason=SURROGATE_BUG))
-        if any(unicodedata.category(c) == "Cs" for c in q)
-        else q
-        for q in HOSTILE_QUESTIONS.values()
-    ],
-    ids=HOSTILE_QUESTIONS,
-)
+@pytest.mark.parametrize("question", HOSTILE_QUESTIONS.values(), ids=HOSTILE_QUESTIONS)
 def test_service_answers_and_logs_every_hostile_question(etoile_showbot: Showbot, question: str) -> None:
     """Through Showbot.ask, as both adapters call it: answered, logged (truncated), nothing raised."""
     for where in (Where("discord", "g1", "c1", "u1"), Where("slack", "T1", "C1", "U1")):
@@ -150,9 +139,8 @@ def test_router_never_raises_and_stays_within_limits(etoile_router: Router, ques
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(question=hostile_text.filter(lambda q: not any(unicodedata.category(c) == "Cs" for c in q)))
+@given(question=hostile_text)
 def test_service_never_raises(module_showbot: Showbot, question: str) -> None:
-    """Surrogates are left out here only because of the known bug above; the corpus test covers them."""
     reply = module_showbot.ask(question, Where("slack", "T1", "C1", "U1"))
     assert_safe(reply.answer)
 
