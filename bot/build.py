@@ -7,6 +7,8 @@ complete, so a failed or interrupted build or import never damages the database 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import glob
 import json
 import os
 import sqlite3
@@ -240,12 +242,30 @@ def _finish(db: sqlite_utils.Database, extra_meta: dict[str, str]) -> None:
     db.table("meta").upsert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key")
 
 
+def _remove_abandoned_temporaries(db_path: Path) -> None:
+    """Delete the temporary files of builds that were killed midway (kill -9, power loss).
+
+    A build holds an exclusive flock on its temporary file until it ends, and the kernel drops the lock
+    when the process dies, so a file we can lock that already holds data is abandoned. An empty one may
+    belong to a build that has only just created it, so it stays (it costs nothing).
+    """
+    for path in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp"):
+        try:
+            with path.open("rb") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if os.fstat(handle.fileno()).st_size:
+                    path.unlink()
+        except OSError:
+            continue  # a running build holds it, or it is already gone
+
+
 @contextmanager
 def atomic_database(db_path: Path, copy_existing: bool = False) -> Iterator[sqlite_utils.Database]:
     """A database at a temporary path that replaces `db_path` only if the block completes."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_temporaries(db_path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
-    os.close(fd)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # until this build ends: tells other builds the file is in use
     tmp = Path(tmp_name)
     try:
         if copy_existing and db_path.exists():
@@ -268,6 +288,7 @@ def atomic_database(db_path: Path, copy_existing: bool = False) -> Iterator[sqli
         os.replace(tmp, db_path)
     finally:
         tmp.unlink(missing_ok=True)
+        os.close(fd)
 
 
 def _imported_shows(db_path: Path, exclude: set[str]) -> list[str]:

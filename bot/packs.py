@@ -6,6 +6,7 @@ line and the key path, so a curator can fix a pack in one pass.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import tomllib
@@ -88,32 +89,39 @@ class Pack:
 
 @dataclass
 class _Locator:
-    """Maps a key path such as facts[3].sources to a line of the TOML text it came from."""
+    """Maps a key path such as facts[3].sources to a line of the TOML text it came from.
+
+    Header lines are indexed once per table, so a file with thousands of problems is located in
+    linear time rather than rescanned for each one.
+    """
 
     lines: list[str]
+    _headers: dict[str, list[int]] = field(default_factory=dict)
+
+    def _table_starts(self, table: str) -> list[int]:
+        starts = self._headers.get(table)
+        if starts is None:
+            header = re.compile(r"^\s*\[\[\s*" + re.escape(table) + r"\s*\]\]")
+            starts = self._headers[table] = [n for n, text in enumerate(self.lines) if header.match(text)]
+        return starts
 
     def line_of(self, table: str | None, index: int | None, key: str | None) -> int:
+        """1-based line; the block's header (or line 1, for the file) when the key is not written."""
         start, end = 0, len(self.lines)
         if table is not None and index is not None:
-            header = re.compile(r"^\s*\[\[\s*" + re.escape(table) + r"\s*\]\]")
-            seen = -1
-            start = -1
-            for n, text in enumerate(self.lines):
-                if header.match(text):
-                    seen += 1
-                    if seen == index:
-                        start = n
-                    elif start >= 0:
-                        end = n
-                        break
-            if start < 0:
+            starts = self._table_starts(table)
+            if index >= len(starts):
                 return 0
+            start = starts[index]
+            end = starts[index + 1] if index + 1 < len(starts) else end
         if key is not None:
-            key_re = re.compile(r"^\s*\"?" + re.escape(key) + r"\"?\s*=")
+            # `key = ...`, a dotted `key.sub = ...`, or a sub-table header such as `[facts.key]`.
+            name = r"\"?" + re.escape(key) + r"\"?"
+            key_re = re.compile(rf"^\s*(?:{name}\s*[=.]|\[\[?\s*(?:[\w\"-]+\s*\.\s*)*{name}\s*\]\]?)")
             for n in range(start, end):
                 if key_re.match(self.lines[n]):
                     return n + 1
-        return start + 1 if table is not None else 0
+        return start + 1
 
 
 @dataclass
@@ -204,6 +212,7 @@ def _read_toml(path: Path, problems: list[PackProblem]) -> tuple[dict[str, Any],
     except OSError as exc:
         problems.append(PackProblem(path, 0, "", f"cannot read: {exc.strerror}"))
         return None
+    raw = raw.removeprefix(codecs.BOM_UTF8)  # Windows editors start UTF-8 files with one; TOML readers differ
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -227,6 +236,40 @@ def _table_list(checker: _Checker, data: dict[str, Any], name: str) -> list[Any]
         checker.report(f"'{name}' must be an array of tables: write each entry under [[{name}]]", None, None, name)
         return []
     return items
+
+
+def _check_supersedes_cycles(
+    c: _Checker, entries: list[tuple[int, dict[str, Any], str]], facts: list[FactEntry]
+) -> None:
+    """Report each supersedes cycle once, at its first fact in the file: in a cycle no fact would be current."""
+    edges = {f.id: [old for old in f.supersedes if old != f.id] for f in facts}
+    index = {ident: i for i, _, ident in entries if ident}
+    done: set[str] = set()
+    for start in edges:
+        if start in done:
+            continue
+        path = [start]  # depth-first, with an explicit stack: a long chain must not hit the recursion limit
+        on_path = {start: 0}
+        stack = [iter(edges[start])]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                node = path.pop()
+                del on_path[node]
+                done.add(node)
+            elif child in on_path:
+                cycle = path[on_path[child] :]
+                turn = min(range(len(cycle)), key=lambda n: index[cycle[n]])
+                loop = [*cycle[turn:], *cycle[:turn], cycle[turn]]
+                where = index[cycle[turn]]
+                c.report(
+                    f"supersedes cycle: {' -> '.join(loop)} (no fact would be current)", "facts", where, "supersedes"
+                )
+            elif child in edges and child not in done:
+                on_path[child] = len(path)
+                path.append(child)
+                stack.append(iter(edges[child]))
 
 
 def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
@@ -334,6 +377,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
             )
             if ident:
                 facts.append(fact)
+        _check_supersedes_cycles(c, entries, facts)
         taught = _taught_questions(directory / TAUGHT_FILE, fact_ids, problems)
         facts = [replace(f, questions=f.questions + taught[f.id]) if f.id in taught else f for f in facts]
 
