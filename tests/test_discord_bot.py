@@ -25,7 +25,7 @@ import pytest
 from discord.http import HTTPClient, Route
 from discord.webhook.async_ import AsyncWebhookAdapter
 
-from bot.adapters.discord.client import REFUSAL, ShowbotClient
+from bot.adapters.discord.client import FAILURE, REFUSAL, ShowbotClient
 from bot.adapters.discord.render import (
     ASK_TEMPLATE,
     CUSTOM_ID,
@@ -182,15 +182,15 @@ class FakeDiscord:
     """Stands in for Discord's HTTP API: records each request and answers with what Discord would return."""
 
     calls: list[Call] = field(default_factory=list)
-    login_status: int = 200
+    forbidden: set[str] = field(default_factory=set)  # "METHOD /route/template"s refused as Discord would
 
     def answer(self, route: Route, payload: Any) -> Any:
         self.calls.append(Call(route.method, route.path, route.url, payload))
         key = f"{route.method} {route.path}"
+        if key in self.forbidden:
+            response = SimpleNamespace(status=403, reason="Forbidden")
+            raise discord.Forbidden(response, {"message": "Missing Permissions", "code": 50013})
         if key == "GET /users/@me":
-            if self.login_status != 200:
-                response = SimpleNamespace(status=self.login_status, reason="Unauthorized")
-                raise discord.HTTPException(response, {"message": "401: Unauthorized", "code": 0})
             return user(BOT_ID, bot=True)
         if key == "GET /oauth2/applications/@me":
             return {
@@ -493,7 +493,7 @@ def test_clarify_offers_buttons_and_a_click_answers_in_place(
 
 def test_unknown_is_a_short_text_without_buttons(etoile_showbot: Showbot, fake_discord: FakeDiscord) -> None:
     async def scenario(h: Harness) -> None:
-        data = only_response(await h.interact(slash("ask", option("question", "what's the capital of france"))))
+        data = only_response(await h.interact(slash("ask", option("question", "good morning everyone"))))
         assert data["content"].startswith("I don't know that one")
         assert not data.get("embeds") and not data.get("components")
 
@@ -564,6 +564,25 @@ def test_an_answer_wider_than_discord_is_trimmed_keeping_sources(
         assert embed["footer"]["text"].startswith("as of")
 
     play(etoile_showbot, fake_discord, scenario)
+
+
+def test_an_unexpected_error_gets_an_apology_not_silence(
+    etoile_showbot: Showbot,
+    fake_discord: FakeDiscord,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Showbot, "ask", broken)
+
+    async def scenario(h: Harness) -> None:
+        data = only_response(await h.interact(slash("ask", option("question", "who plays jack"))))
+        assert data["flags"] & EPHEMERAL and data["content"] == FAILURE
+
+    play(etoile_showbot, fake_discord, scenario)
+    assert "command ask failed" in caplog.text and "disk on fire" in caplog.text
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -664,6 +683,20 @@ def test_a_mention_too_soon_gets_a_reaction_not_a_message(etoile_showbot: Showbo
     play(etoile_showbot, fake_discord, scenario)
 
 
+def test_a_channel_the_bot_cannot_post_in_is_one_log_line(
+    etoile_showbot: Showbot, fake_discord: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_discord.forbidden.add("POST /channels/{channel_id}/messages")
+
+    async def scenario(h: Harness) -> None:
+        await h.message(message_payload(f"<@{BOT_ID}> who plays jack", mentions=(BOT_ID,)))
+
+    play(etoile_showbot, fake_discord, scenario)
+    (record,) = [r for r in caplog.records if r.name.startswith("bot.adapters.discord")]
+    assert record.getMessage() == f"could not answer in channel {CHANNEL_ID}: HTTP 403 Missing Permissions"
+    assert not [r for r in caplog.records if r.exc_info]
+
+
 def test_auto_answer_channels_post_only_confident_answers(etoile_showbot: Showbot, fake_discord: FakeDiscord) -> None:
     settings = DiscordSettings(auto_answer_channels=(AUTO_CHANNEL_ID,))
 
@@ -714,13 +747,13 @@ def test_moderators_set_the_channel_show_and_see_stats(etoile_showbot: Showbot, 
         data = only_response(await h.interact(subcommand("showbot", "set-show", option("show", "Friends"), **MOD)))
         assert "don't know a show" in data["content"]
 
-        await h.interact(slash("ask", option("question", "@everyone what's the capital of france")))
+        await h.interact(slash("ask", option("question", "@everyone good morning everyone")))
         data = only_response(await h.interact(subcommand("showbot", "stats", **MOD)))
         (embed,) = data["embeds"]
         fields = {f["name"]: f["value"] for f in embed["fields"]}
-        assert fields["Unknown"] == "1" and "capital of france" in fields["Top unanswered"]
+        assert fields["Unknown"] == "1" and "good morning everyone" in fields["Top unanswered"]
         data = only_response(await h.interact(subcommand("showbot", "unanswered", **MOD)))
-        assert "capital of france" in data["embeds"][0]["description"]
+        assert "good morning everyone" in data["embeds"][0]["description"]
 
     play(etoile_showbot, fake_discord, scenario)
 

@@ -95,6 +95,14 @@ def test_everything_oversized_still_fits_and_keeps_the_sources() -> None:
     assert all("](https://news.example/" in line for line in lines[:-1])
 
 
+def test_neutralising_never_pushes_text_over_a_limit() -> None:
+    pings = "@everyone " * 400
+    answer = Answer("answered", pings, sources=(Source(pings, None, pings, None),), as_of="2025-06-06")
+    assert_safe(wire(Reply(answer, 1), pings))
+    assert_safe(wire(Reply(Answer("unknown", pings), None), pings))
+    assert_safe(wire(Reply(Answer("clarify", "Did you mean:", show="etoile", suggestions=(pings,)), None), pings))
+
+
 def test_a_few_normal_sources_are_all_listed_in_one_field() -> None:
     answer = Answer("answered", "Yes.", sources=tuple(source(n) for n in range(3)), as_of="2025-06-06")
     (embed,) = wire(Reply(answer, 1), "q")["embeds"]

@@ -8,6 +8,7 @@ token (HTTP 401 on GET /users/@me) by replacing `HTTPClient.request`; the librar
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,8 +28,26 @@ from tests.conftest import RunCli
 FAKE_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
-def serve(db: Path, token: str) -> Any:
-    return CliRunner().invoke(cli, ["serve", "discord", "--db", str(db)], env={"DISCORD_TOKEN": token})
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """`run` configures logging for the process; put pytest's back afterwards."""
+    root, library = logging.getLogger(), logging.getLogger("discord")
+    handlers, level, library_level = root.handlers[:], root.level, library.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    library.setLevel(library_level)
+
+
+def serve(db: Path, token: str, **env: str) -> Any:
+    return CliRunner().invoke(cli, ["serve", "discord", "--db", str(db)], env={"DISCORD_TOKEN": token, **env})
+
+
+async def unauthorized(self: HTTPClient, route: Route, **kwargs: Any) -> Any:
+    """Discord's answer to a bad token."""
+    assert (route.method, route.path) == ("GET", "/users/@me")  # nothing else before logging in
+    response = SimpleNamespace(status=401, reason="Unauthorized")
+    raise discord.HTTPException(response, {"message": "401: Unauthorized", "code": 0})
 
 
 def one_line_error(output: str) -> str:
@@ -59,20 +78,24 @@ def test_a_well_formed_token_passes_the_local_check() -> None:
 
 
 def test_a_rejected_token_is_a_clear_authentication_error(
-    etoile_db_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    etoile_db_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def unauthorized(self: HTTPClient, route: Route, **kwargs: Any) -> Any:
-        assert (route.method, route.path) == ("GET", "/users/@me")  # nothing else before logging in
-        response = SimpleNamespace(status=401, reason="Unauthorized")
-        raise discord.HTTPException(response, {"message": "401: Unauthorized", "code": 0})
-
     monkeypatch.setattr(HTTPClient, "request", unauthorized)
-    caplog.set_level(logging.DEBUG)
     result = serve(etoile_db_copy, FAKE_TOKEN)
     assert result.exit_code == 1
     line = one_line_error(result.output)
     assert line.startswith("Error: Discord rejected DISCORD_TOKEN (authentication failed)")
-    assert FAKE_TOKEN not in result.output and FAKE_TOKEN not in caplog.text
+
+
+def test_the_token_is_not_logged_even_at_debug_level(etoile_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(HTTPClient, "request", unauthorized)
+    result = serve(etoile_db_copy, FAKE_TOKEN, SHOWBOT_LOG_LEVEL="DEBUG")
+    assert result.exit_code == 1
+    assert " DEBUG " in result.output or " INFO " in result.output  # the logs did reach the output
+    assert FAKE_TOKEN not in result.output
+    for part in FAKE_TOKEN.split("."):
+        assert part not in result.output
+    assert "Traceback" not in result.output
 
 
 def test_no_network_is_a_clear_connection_error(etoile_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,7 @@ import discord
 from bot.logs import configure
 from bot.settings import DiscordSettings, Settings, SettingsError
 
-__all__ = ["StartError", "check_token", "run"]
+__all__ = ["StartError", "check_shards", "check_token", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class StartError(RuntimeError):
 
 
 def check_token(token: str) -> None:
-    """Reject what cannot be a bot token before any connection (a pasted "Bot " prefix, quotes, a secret)."""
+    """Reject what cannot be a bot token before connecting: a "Bot " prefix, quotes, the client secret."""
     if token.lower().startswith("bot "):
         raise StartError("DISCORD_TOKEN must be the token alone, without the 'Bot ' prefix")
     first = token.split(".", 1)[0]
@@ -93,7 +93,7 @@ async def serve(settings: Settings, db_path: Path | None, token: str) -> None:
             "DISCORD_AUTO_ANSWER_CHANNELS needs the Message Content intent: enable it in the Developer Portal "
             "(Bot > Privileged Gateway Intents) or clear the setting"
         ) from None
-    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+    except (aiohttp.ClientConnectionError, TimeoutError, discord.GatewayNotFound) as exc:
         raise StartError(f"could not connect to Discord ({type(exc).__name__}): check the network") from None
     except discord.HTTPException as exc:
         raise StartError(f"Discord refused to start the bot (HTTP {exc.status})") from None

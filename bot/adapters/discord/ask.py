@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 import discord
@@ -81,17 +82,27 @@ class Ask(commands.Cog):
         wait = self.showbot.cooldown.wait(where.user)
         if wait:
             if addressed:  # a reaction, not a message: a spammer gets nothing to fill the channel with
-                await self._react(message, COOLDOWN_REACTION)
+                await self._answer(message.add_reaction(COOLDOWN_REACTION), message)
             return
         question = question_text(message, me.id)
         reply = await asyncio.to_thread(self.showbot.ask, question, where, addressed=addressed)
         if not addressed and reply.answer.status != "answered":
             return
-        await message.reply(**send_kwargs(reply_message(reply, question, echo_question=False)))
+        await self._answer(message.reply(**send_kwargs(reply_message(reply, question, echo_question=False))), message)
 
     @staticmethod
-    async def _react(message: discord.Message, emoji: str) -> None:
+    async def _answer(request: Awaitable[object], message: discord.Message) -> None:
+        """Send, logging a refusal in one line: a channel where the bot lacks a permission is not a crash.
+
+        discord.py itself retries rate limits and Discord's server errors.
+        """
         try:
-            await message.add_reaction(emoji)
-        except discord.HTTPException as exc:  # no Add Reactions permission: the notice is optional
-            logger.info("could not react to message %s: %s", message.id, exc)
+            await request
+        except discord.HTTPException as exc:
+            logger.warning(
+                "could not answer in channel %s: HTTP %s %s",
+                message.channel.id,
+                exc.status,
+                exc.text,
+                extra={"event": "discord_error"},
+            )

@@ -106,7 +106,7 @@ def source_line(source: Source, spoiler: bool) -> str:
 
 def source_fields(sources: Sequence[Source], spoiler: bool) -> list[tuple[str, str]]:
     """(name, value) fields listing every source, each value within the field limit."""
-    lines = [neutralise(trim(source_line(s, spoiler), FIELD_VALUE)) for s in sources]
+    lines = [trim(neutralise(source_line(s, spoiler)), FIELD_VALUE) for s in sources]
     while sum(len(line) + 1 for line in lines) > SOURCES_BUDGET:
         lines.pop()
     if len(lines) < len(sources):
@@ -169,10 +169,10 @@ def suggestion_buttons(answer: Answer, question: str) -> tuple[Button, ...]:
     """
     buttons = []
     for suggestion in answer.suggestions[:3]:
-        label = trim(" ".join(sanitize(suggestion).split()), LABEL)
+        label = trim(neutralise(" ".join(sanitize(suggestion).split())), LABEL)
         if label:
             asked = suggestion if answer.show else f"{suggestion} {question}"
-            buttons.append(Button(neutralise(label), ask_custom_id(answer.show, asked), discord.ButtonStyle.primary))
+            buttons.append(Button(label, ask_custom_id(answer.show, asked), discord.ButtonStyle.primary))
     return tuple(buttons)
 
 
