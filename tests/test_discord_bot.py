@@ -36,11 +36,13 @@ from bot.adapters.discord.render import (
     SPOILER_LABEL,
     VOTE_TEMPLATE,
 )
+from bot.build import build
 from bot.questionlog import QuestionLog, Where
 from bot.router import Router
 from bot.service import Showbot
 from bot.settings import BUNDLED_KNOWLEDGE, DiscordSettings, LogSettings, Settings
 from bot.store import FactBase
+from tests.conftest import write_synthetic_knowledge
 from tests.hostile import HOSTILE_QUESTIONS
 
 TOKEN = "MTAwMA.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789AB"  # well-formed, fake: user id "1000"
@@ -826,3 +828,31 @@ def test_moderators_teach_a_phrasing_with_fact_autocomplete(
         assert "no fact 'nope'" in followup.json["content"]
 
     play(curated_showbot, fake_discord, scenario)
+
+
+def test_which_show_buttons_answer_for_the_chosen_show(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    """Two shows share an alias: the fan picks one, and the button asks their question about it."""
+    knowledge = write_synthetic_knowledge(tmp_path / "knowledge")
+    for slug in ("moonfall", "harbor-lights"):
+        show = knowledge / slug / "show.toml"
+        show.write_text(show.read_text().replace("aliases = [", 'aliases = ["the show", '))
+    build(knowledge, tmp_path / "shared.db")
+    settings = Settings(db_path=tmp_path / "shared.db", log=LogSettings(path=tmp_path / "log.db"))
+    showbot = Showbot(settings, Router(FactBase(settings.db_path)), QuestionLog(settings.log_db_path))
+
+    async def scenario(h: Harness) -> None:
+        data = only_response(await h.interact(slash("ask", option("question", "what is the show about"))))
+        assert data["content"] == "Which show do you mean?"
+        labels = [c["label"] for row in data["components"] for c in row["components"]]
+        assert labels == ["Harbor Lights", "Moonfall Station"]
+        chosen = custom_ids(data)[1]
+        assert chosen == "sb:ask::Moonfall Station what is the show about"
+        shown = message_payload(data["content"], author=BOT_ID, bot=True, components=data["components"])
+        answer = only_response(await h.interact(click(chosen, shown)), kind=7)
+        assert answer["embeds"][0]["author"]["name"] == "Moonfall Station"
+        assert "lunar station" in answer["embeds"][0]["description"]
+
+    try:
+        play(showbot, fake_discord, scenario)
+    finally:
+        showbot.close()
