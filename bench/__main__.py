@@ -1,4 +1,4 @@
-"""`python -m bench [clinc|etoile|latency|scale|all] [--quick] [--out FILE]`, run from the repo root."""
+"""`python -m bench [clinc|etoile|latency|scale|slack|all] [--quick] [--out FILE]`, run from the repo root."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import clinc, etoile, latency, scale
+from bench import clinc, etoile, latency, scale, slack_load
 from bench.common import REPO, Result, code_fingerprint, environment, pin_to_one_core, write_json
 
 BENCHMARKS: dict[str, Callable[[bool], Result]] = {
@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, Callable[[bool], Result]] = {
     "etoile": etoile.run,
     "latency": latency.run,
     "scale": scale.run,
+    "slack": slack_load.run,
 }
 
 

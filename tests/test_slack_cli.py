@@ -7,16 +7,14 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-from bot.adapters.slack.fake import FakeSlack, signed_headers
+from bot.adapters.slack.fake import FakeSlack, free_port, signed_headers, wait_healthy
 
 from .conftest import SHOWBOT, RunCli
 
@@ -64,27 +62,6 @@ def test_a_token_slack_rejects_is_a_one_line_error(run_cli: RunCli) -> None:
     finally:
         fake.stop()
     assert "SLACK_BOT_TOKEN" in line and "invalid_auth" in line and TOKEN not in line
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_healthy(port: int, proc: subprocess.Popen[str], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()[1]
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("the server never became healthy")
 
 
 @pytest.mark.parametrize("api", ["fake", "unreachable"])

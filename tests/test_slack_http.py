@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from itertools import count
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,8 +20,11 @@ import uvicorn
 from bot.adapters.slack.blocks import CLARIFY_ACTION, HELPFUL_ACTION, MAX_BLOCKS, SECTION_LIMIT
 from bot.adapters.slack.fake import BOT_USER_ID, Call, FakeSlack, signed_headers
 from bot.adapters.slack.server import server_for
+from bot.questionlog import QuestionLog, Where
+from bot.router import Router
 from bot.service import Showbot
 from bot.settings import Secret, Settings, SlackSettings
+from bot.store import FactBase
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ADMIN = "UADMIN01"
@@ -153,8 +157,7 @@ def fake() -> Iterator[FakeSlack]:
     server.stop()
 
 
-@pytest.fixture
-def slack(etoile_showbot: Showbot, fake: FakeSlack) -> Iterator[SlackHarness]:
+def serve(showbot: Showbot, fake: FakeSlack) -> SlackHarness:
     settings = Settings(
         slack=SlackSettings(
             bot_token=Secret("xoxb-test-token"),
@@ -163,7 +166,12 @@ def slack(etoile_showbot: Showbot, fake: FakeSlack) -> Iterator[SlackHarness]:
             admin_user_ids=(ADMIN,),
         )
     )
-    harness = SlackHarness(server_for(etoile_showbot, settings), fake)
+    return SlackHarness(server_for(showbot, settings), fake)
+
+
+@pytest.fixture
+def slack(etoile_showbot: Showbot, fake: FakeSlack) -> Iterator[SlackHarness]:
+    harness = serve(etoile_showbot, fake)
     yield harness
     harness.stop()
 
@@ -246,7 +254,7 @@ def test_empty_command_shows_usage_to_the_asker_only(slack: SlackHarness) -> Non
 # ------------------------------------------------------------------------------------------- admin commands
 
 
-@pytest.mark.parametrize("subcommand", ["stats", "reload", "set-show etoile", "unanswered"])
+@pytest.mark.parametrize("subcommand", ["stats", "reload", "set-show etoile", "unanswered", "teach is it good premise"])
 def test_admin_subcommands_are_refused_to_others(slack: SlackHarness, subcommand: str) -> None:
     _, hook = slack.command(subcommand)
     reply = slack.reply_to(hook)
@@ -257,7 +265,7 @@ def test_admin_subcommands_are_refused_to_others(slack: SlackHarness, subcommand
 def test_admin_sets_the_channel_show_and_reads_stats(slack: SlackHarness, etoile_showbot: Showbot) -> None:
     _, hook = slack.command("set-show Étoile", user=ADMIN)
     assert "now about Étoile" in slack.reply_to(hook)["text"]
-    assert etoile_showbot.channel_show(etoile_showbot_where()) == "etoile"
+    assert etoile_showbot.channel_show(Where("slack", TEAM, CHANNEL, ADMIN)) == "etoile"
     slack.reply_to(slack.command("what is the capital of france")[1])
     _, hook = slack.command("stats", user=ADMIN)
     stats = slack.reply_to(hook)
@@ -266,10 +274,23 @@ def test_admin_sets_the_channel_show_and_reads_stats(slack: SlackHarness, etoile
     assert "don't know a show" in slack.reply_to(hook)["text"]
 
 
-def etoile_showbot_where() -> Any:
-    from bot.questionlog import Where
+def test_admin_teaches_a_phrasing(fake: FakeSlack, knowledge: Path, synthetic_db: Path, tmp_path: Path) -> None:
+    """On a private copy of the synthetic pack: teach writes the pack's taught.toml."""
+    settings = Settings(db_path=synthetic_db, knowledge_dir=knowledge)
+    showbot = Showbot(settings, Router(FactBase(synthetic_db)), QuestionLog(tmp_path / "log.db"))
+    harness = serve(showbot, fake)
+    try:
+        _, hook = harness.command("teach “does the moon crew survive the winter” finale", user=ADMIN)
+        assert slack_text(harness.reply_to(hook)).startswith("Taught")
+        assert "does the moon crew survive the winter" in (knowledge / "moonfall" / "taught.toml").read_text()
+        _, hook = harness.command("teach something no-such-fact", user=ADMIN)
+        assert "Not taught" in slack_text(harness.reply_to(hook))
+    finally:
+        harness.stop()
 
-    return Where("slack", TEAM, CHANNEL, ADMIN)
+
+def slack_text(message: dict[str, Any]) -> str:
+    return " ".join(mrkdwn_texts(message))
 
 
 # ------------------------------------------------------------------------------------------- events

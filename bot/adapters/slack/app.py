@@ -29,13 +29,13 @@ from bot.adapters.slack import blocks
 from bot.adapters.slack.blocks import Message
 from bot.packs import PackError
 from bot.questionlog import Where
-from bot.service import Showbot, UnknownShowError
+from bot.service import Showbot, TeachError, UnknownShowError
 from bot.settings import Settings
 from bot.store import StoreError
 
 logger = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = ("set-show", "stats", "reload", "unanswered")
+ADMIN_COMMANDS = ("set-show", "stats", "unanswered", "teach", "reload")
 Send = Callable[[Message, bool], None]  # (message, ephemeral)
 
 
@@ -255,7 +255,7 @@ class Listeners:
         return (
             f"Ask me about a show: `{command} is there a season 2?`\n"
             f"Admins: `{command} set-show <show>` (this channel's default show, `none` to clear), "
-            f"`{command} stats`, `{command} unanswered`, `{command} reload`."
+            f"`{command} stats`, `{command} unanswered`, `{command} teach <question> <fact-id>`, `{command} reload`."
         )
 
     def admin(self, name: str, argument: str, where: Where) -> Message:
@@ -267,11 +267,24 @@ class Listeners:
             return blocks.notice(blocks.stats_text(self.showbot.stats()))
         if name == "unanswered":
             return blocks.notice(blocks.unanswered_text(self.showbot.unanswered()))
+        if name == "teach":
+            return blocks.notice(self.teach(argument))
         try:
             return blocks.notice(self.showbot.reload())
         except (PackError, StoreError, OSError) as exc:
             logger.error("reload failed: %s", exc)
             return blocks.notice(f"Reload failed, still serving the previous knowledge: {exc}")
+
+    def teach(self, argument: str) -> str:
+        """`teach <question> <fact-id>`, like `showbot teach`: the question becomes a phrasing of the fact."""
+        question, _, fact_id = argument.rpartition(" ")
+        question = question.strip().strip("\"'“”‘’")
+        if not question or not fact_id:
+            return f"Usage: `{self.settings.command} teach <question> <fact-id>` (fact ids: `showbot ask --json`)."
+        try:
+            return self.showbot.teach(question, fact_id)
+        except TeachError as exc:
+            return f"Not taught: {exc}"
 
     def set_show(self, argument: str, where: Where) -> str:
         if not argument:

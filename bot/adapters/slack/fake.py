@@ -5,11 +5,14 @@ since Slack itself cannot be reached from CI.
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -24,6 +27,7 @@ class Call:
     method: str  # a Web API method ("chat.postMessage") or "response_url"
     payload: dict[str, Any]
     path: str
+    at: float = field(default_factory=time.monotonic)  # when it arrived (for end-to-end latency)
 
 
 def signed_headers(signing_secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
@@ -31,6 +35,30 @@ def signed_headers(signing_secret: str, body: str, timestamp: int | None = None)
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(signing_secret).generate_signature(timestamp=ts, body=body)
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature or ""}
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server started in another process)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_healthy(port: int, server: subprocess.Popen[Any], timeout: float = 60.0) -> None:
+    """Wait until `showbot serve slack --http` answers /healthz on `port`; RuntimeError if it exits or hangs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"showbot serve slack exited with {server.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("showbot serve slack never became healthy")
 
 
 class FakeSlack:
