@@ -27,7 +27,7 @@ from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_packs
 from bot.shows import alias_pattern, strip_exact_mentions
 from bot.text import normalize
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PACKS_PER_WORKER = 8  # below this many packs per core, starting worker processes costs more than it saves
 SHOW_TABLES = (
     "show_aliases",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +31,15 @@ STOPWORDS = frozenset(
 
 TYPO_CUTOFF = 84  # rapidfuzz ratio for an unknown word to count as a typo of a pack word
 CHAR_NGRAMS = (2, 4)  # character n-gram sizes inside word boundaries: typos and morphology
+# The word block (stems and stem pairs) weighs more than the character block once both have unit length:
+# +0.5 point of CLINC150 val accuracy over one vector for all features, where the many n-grams drown words.
+WORD_WEIGHT = 1.4
+# Scoring arithmetic: weights are fixed-point integers (weight x idf x SCALE) packed one 64-bit field per
+# intent into one Python integer; every field carries OFFSET so that sums of negative weights never borrow
+# from the next field (2**31 features fit before a field could overflow).
+SCALE = 1 << 20
+FIELD_BITS = 64
+OFFSET = 1 << 32
 _SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""))
 
 
@@ -45,22 +55,23 @@ def stem(word: str) -> str:
     return word
 
 
-def features(words: Sequence[str], chars: bool = True) -> dict[str, int]:
-    """Feature counts: "w:" stemmed words, "b:" stemmed word pairs, and (if `chars`) character n-grams."""
+def features(words: Sequence[str], chars: bool = True) -> tuple[dict[str, int], dict[str, int]]:
+    """Feature counts in two blocks: words ("w:" stems and "b:" stem pairs) and, if `chars`, character
+    n-grams inside word boundaries. Each block is scaled to unit length on its own (see `WORD_WEIGHT`)."""
     stems = [stem(w) for w in words]
     counts: dict[str, int] = {}
     for key in itertools.chain(("w:" + s for s in stems), ("b:" + a + "_" + b for a, b in itertools.pairwise(stems))):
         counts[key] = counts.get(key, 0) + 1
-    if not chars:
-        return counts
-    lo, hi = CHAR_NGRAMS
-    for w in words:
-        padded = f" {w} "
-        for n in range(lo, hi + 1):
-            for i in range(len(padded) - n + 1):
-                key = padded[i : i + n]
-                counts[key] = counts.get(key, 0) + 1
-    return counts
+    grams: dict[str, int] = {}
+    if chars:
+        lo, hi = CHAR_NGRAMS
+        for w in words:
+            padded = f" {w} "
+            for n in range(lo, hi + 1):
+                for i in range(len(padded) - n + 1):
+                    key = padded[i : i + n]
+                    grams[key] = grams.get(key, 0) + 1
+    return counts, grams
 
 
 @dataclass(frozen=True)
@@ -69,18 +80,21 @@ class Ranking:
 
     intents: tuple[tuple[str, float], ...]
     threshold: float
+    sharpness: float  # calibrated inverse temperature: compare probabilities as (p / q) ** sharpness
 
 
 @dataclass
 class IntentModel:
     intents: list[str]  # column -> intent (fact id or template id)
     bias: list[float]
-    rows: dict[str, tuple[float, list[tuple[int, float]]]]  # feature -> (idf, [(column, weight), ...])
+    # feature -> (idf, [(column, round(weight * idf * SCALE)), ...]): fixed-point, idf folded in
+    rows: dict[str, tuple[float, list[tuple[int, int]]]]
     threshold: float  # self-calibrated minimum confidence to answer
     vocabulary: list[str]  # words of the phrasings: targets of typo correction, never names
     other_words: list[str] = field(default_factory=list)  # further words the pack knows (answers, names)
     shared: dict[str, list[str]] = field(default_factory=dict)  # phrasing -> intents that all use it
     char_ngrams: bool = True  # False for very large packs (see bot.train)
+    sharpness: float = 1.0  # see Ranking
 
     def __post_init__(self) -> None:
         self.phrasing_words = frozenset(self.vocabulary)
@@ -89,6 +103,9 @@ class IntentModel:
         self._typo_targets = sorted(self.phrasing_words | self._stems)
         self._other = frozenset(self.other_words)
         self._unknown_idf = max((r[0] for r in self.rows.values()), default=1.0)
+        n = len(self.intents)
+        self._offsets = sum(OFFSET << (FIELD_BITS * c) for c in range(n))
+        self._packed: dict[str, tuple[float, int]] = {}  # filled on first use: loading stays cheap
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -100,6 +117,7 @@ class IntentModel:
             "other_words": self.other_words,
             "shared": self.shared,
             "char_ngrams": self.char_ngrams,
+            "sharpness": self.sharpness,
         }
 
     @classmethod
@@ -113,6 +131,7 @@ class IntentModel:
             other_words=data["other_words"],  # type: ignore[arg-type]
             shared=data["shared"],  # type: ignore[arg-type]
             char_ngrams=bool(data["char_ngrams"]),
+            sharpness=float(data["sharpness"]),  # type: ignore[arg-type]
         )
 
     def familiar(self, word: str) -> bool:
@@ -135,21 +154,52 @@ class IntentModel:
 
     def rank(self, words: Sequence[str], limit: int = 4) -> Ranking:
         """The most probable intents for already-corrected question words."""
-        scores = list(self.bias)
-        known: list[tuple[float, list[tuple[int, float]]]] = []
-        norm2 = 0.0
-        for feature, tf in features(words, self.char_ngrams).items():
-            row = self.rows.get(feature)
-            x = (1.0 + math.log(tf)) * (row[0] if row else self._unknown_idf)
-            norm2 += x * x
-            if row:
-                known.append((x, row[1]))
-        norm = math.sqrt(norm2) or 1.0
-        for x, pairs in known:
-            x /= norm
-            for c, w in pairs:
-                scores[c] += x * w
+        word_feats, char_feats = features(words, self.char_ngrams)
+        word_fields, word_scale = self._block(word_feats, WORD_WEIGHT)
+        char_fields, char_scale = self._block(char_feats, 1.0)
+        scores = [
+            b + w * word_scale + c * char_scale for b, w, c in zip(self.bias, word_fields, char_fields, strict=True)
+        ]
         top = max(scores)
         total = sum(math.exp(s - top) for s in scores)
         best = heapq.nlargest(limit, range(len(scores)), key=scores.__getitem__)
-        return Ranking(tuple((self.intents[c], math.exp(scores[c] - top) / total) for c in best), self.threshold)
+        return Ranking(
+            tuple((self.intents[c], math.exp(scores[c] - top) / total) for c in best), self.threshold, self.sharpness
+        )
+
+    def _block(self, counts: dict[str, int], weight: float) -> tuple[list[int], float]:
+        """One feature block's dot products with every intent's weights, and the factor that turns them
+        into score contributions (the block's tf-idf vector has unit length, times `weight`).
+
+        Each feature's weights are one big integer holding a 64-bit field per intent, so adding a
+        feature is a single C-level integer addition, whatever the number of intents. Features the
+        pack never saw still count in the length: unfamiliar wording dilutes the confidence.
+        """
+        total = 0
+        added = 0
+        norm2 = 0.0
+        for feature, tf in counts.items():
+            hit = self._packed.get(feature) or self._pack(feature)
+            if hit is None:
+                norm2 += (tf * self._unknown_idf) ** 2
+                continue
+            idf, packed = hit
+            norm2 += (tf * idf) ** 2
+            total += packed if tf == 1 else packed * tf
+            added += tf
+        n = len(self.intents)
+        fields = array("Q", total.to_bytes(8 * n, "little")) if added else array("Q", bytes(8 * n))
+        offset = added * OFFSET
+        scale = weight / (SCALE * math.sqrt(norm2)) if norm2 else 0.0
+        return [f - offset for f in fields], scale
+
+    def _pack(self, feature: str) -> tuple[float, int] | None:
+        row = self.rows.get(feature)
+        if row is None:
+            return None
+        idf, pairs = row
+        packed = self._offsets
+        for c, q in pairs:
+            packed += q << (FIELD_BITS * c)
+        self._packed[feature] = (idf, packed)
+        return idf, packed

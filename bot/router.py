@@ -12,8 +12,16 @@ from bot.text import MAX_QUESTION_CHARS, human_date, normalize, sanitize
 
 UNKNOWN_TEXT = "I don't know that one."
 SLOT_WORDS = frozenset({ACTOR_SLOT, CHARACTER_SLOT})
-# A match this close to the acceptance threshold is weak: one unfamiliar word then means silence.
-WEAK_MATCH = 1.5
+# How much stricter the confidence bar gets when the question's content words are unfamiliar to the
+# pack: the calibrated threshold t becomes t ** (1 / (1 + UNFAMILIAR * share of unfamiliar words)), so a
+# question made only of unfamiliar words needs t ** 0.5 (0.2 -> 0.45). Powers keep the bar below 1 however
+# strict. Chit-chat and other topics ("capital of france", "set an alarm") are made of such words.
+UNFAMILIAR = 1.0
+# Mostly unfamiliar content words ("good morning everyone" to a show's pack) mean silence, however
+# confident the match: a word the pack does know ("good") can carry a small pack's classifier far.
+MOSTLY_UNFAMILIAR = 0.5
+# A question with no content word at all ("what's 2+2") is no evidence either way: t ** (1 / CONTENT_FREE).
+CONTENT_FREE = 2.0
 
 
 class Router:
@@ -91,18 +99,12 @@ class Router:
                 return self._described_person_answer(index, described)
         if not names and _asks_about_unknown_name(index, words, ranked, accept):
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
-        unknown, content = _unfamiliar_words(index, words)
-        # Chit-chat and other topics ("good morning everyone", "capital of france") are made of words the
-        # pack never uses: mostly unfamiliar means silence, and any unfamiliar word needs a stronger
-        # match. A question with no content word at all ("what's 2+2") is no evidence: stronger still.
-        needed = accept
-        if unknown:
-            needed = WEAK_MATCH * accept
-        elif not content:
-            needed = 2 * WEAK_MATCH * accept
-        if 2 * unknown > content or confidence < needed:
+        if confidence < _needed_confidence(index, words, accept):
             return _unknown(index, confidence=confidence)
-        close = [t for t, p in rivals if p >= max(accept, self.settings.ambiguity * confidence)]
+        # Close calls are judged on calibrated probabilities, so the ambiguity ratio means the same in every pack.
+        close = [
+            t for t, p in rivals if p >= accept and (p / confidence) ** ranking.sharpness >= self.settings.ambiguity
+        ]
         if not close:
             if best in REQUIRED_SLOT:
                 return self._person_answer(index, best, names, confidence)
@@ -226,7 +228,13 @@ def _asks_about_unknown_name(
     return likely_template and any(w not in STOPWORDS and not w.isdigit() and not index.model.knows(w) for w in words)
 
 
-def _unfamiliar_words(index: ShowIndex, words: list[str]) -> tuple[int, int]:
-    """How many of the question's content words the pack's phrasings never use, out of how many."""
+def _needed_confidence(index: ShowIndex, words: list[str], accept: float) -> float:
+    """The confidence a match needs: the threshold, raised by the share of unfamiliar content words;
+    above 1 (never answered) when most content words are unfamiliar."""
     content = [w for w in words if w not in STOPWORDS and not w.isdigit() and w not in SLOT_WORDS]
-    return sum(not index.model.familiar(w) for w in content), len(content)
+    if not content:
+        return float(accept ** (1 / CONTENT_FREE))
+    unfamiliar = sum(not index.model.familiar(w) for w in content) / len(content)
+    if unfamiliar > MOSTLY_UNFAMILIAR:
+        return 2.0
+    return float(accept ** (1 / (1 + UNFAMILIAR * unfamiliar)))

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.intent import IntentModel, features
+from bot.intent import SCALE, WORD_WEIGHT, IntentModel, features
 
 SCRATCH_FLOATS = 4_000_000  # bound on temporary arrays while calibrating (16 MB of float32)
+TOP_SCORES = 32  # best scores kept per held-out phrasing for calibration
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]
 
@@ -56,6 +57,7 @@ def fit(
     chars = len(intents) <= s.max_softmax_intents
     table = FeatureTable([features(text.split(), chars=chars) for text, _ in examples])
     learn = _train if chars else _centroids
+    threshold, sharpness = _calibrate(table, labels, len(intents), s, learn)
     _, idf, weights, bias = learn(table, np.arange(len(examples)), labels, len(intents), s)
     rows = _sparse_rows(table.vocab, idf, weights, s.prune)
     vocabulary = sorted({w for text, _ in examples for w in text.split()})
@@ -66,7 +68,8 @@ def fit(
         intents=intents,
         bias=[round(float(b), 4) for b in bias],
         rows=rows,
-        threshold=_calibrate(table, labels, len(intents), s, learn),
+        threshold=threshold,
+        sharpness=round(sharpness, 4),
         vocabulary=vocabulary,
         other_words=sorted((other_words or set()) - set(vocabulary)),
         shared={text: sorted(ids) for text, ids in shared.items() if len(ids) > 1},
@@ -76,8 +79,9 @@ def fit(
 
 def _sparse_rows(
     vocab: dict[str, int], idf: Floats, weights: Floats | SparseRows, prune: float
-) -> dict[str, tuple[float, list[tuple[int, float]]]]:
-    """The stored form of the weights: per feature, its idf and the intents it votes for (|w| > prune)."""
+) -> dict[str, tuple[float, list[tuple[int, int]]]]:
+    """The stored form of the weights: per feature, its idf and the intents it votes for (|w| > prune),
+    as fixed-point integers with the idf folded in (what `IntentModel.rank` adds up)."""
     if isinstance(weights, SparseRows):
         feature_of = np.repeat(np.arange(len(vocab)), np.diff(weights.bounds))
         cols, ws = weights.cols, weights.weights
@@ -88,8 +92,9 @@ def _sparse_rows(
     feature_of, cols, ws = feature_of[keep], cols[keep], ws[keep]
     bounds = np.searchsorted(feature_of, np.arange(len(vocab) + 1)).tolist()
     col_list = cols.tolist()
-    weight_list = np.round(ws.astype(np.float64), 4).tolist()
-    idf_list = np.round(idf.astype(np.float64), 5).tolist()
+    idf64 = idf.astype(np.float64)
+    weight_list = np.rint(ws.astype(np.float64) * idf64[feature_of] * SCALE).astype(np.int64).tolist()
+    idf_list = np.round(idf64, 5).tolist()
     pairs = list(zip(col_list, weight_list, strict=True))
     return {feature: (idf_list[j], pairs[bounds[j] : bounds[j + 1]]) for feature, j in vocab.items()}
 
@@ -98,16 +103,20 @@ class FeatureTable:
     """Every example's features as flat arrays over one vocabulary, built once per fit: training
     folds and held-out scoring select rows from it instead of re-reading the feature dicts."""
 
-    def __init__(self, feats: list[dict[str, int]]) -> None:
+    def __init__(self, feats: list[tuple[dict[str, int], dict[str, int]]]) -> None:
         self.vocab: dict[str, int] = {}
-        for f in feats:
-            for key in f:
-                if key not in self.vocab:
-                    self.vocab[key] = len(self.vocab)
-        self.lens = np.asarray([len(f) for f in feats], np.int64)
+        blocks: list[int] = []
+        for pair in feats:
+            for block, counts in enumerate(pair):
+                for key in counts:
+                    if key not in self.vocab:
+                        self.vocab[key] = len(self.vocab)
+                        blocks.append(block)
+        self.block = np.asarray(blocks, np.int64)  # 0: words and word pairs, 1: character n-grams
+        self.lens = np.asarray([len(w) + len(c) for w, c in feats], np.int64)
         total = int(self.lens.sum())
-        self.idx = np.fromiter((self.vocab[k] for f in feats for k in f), np.int64, total)
-        self.tf = np.fromiter((v for f in feats for v in f.values()), np.float64, total)
+        self.idx = np.fromiter((self.vocab[k] for pair in feats for f in pair for k in f), np.int64, total)
+        self.tf = np.fromiter((v for pair in feats for f in pair for v in f.values()), np.float64, total)
         self.starts = np.concatenate(([0], np.cumsum(self.lens)[:-1]))
 
     def entries(self, rows: Ints) -> Ints:
@@ -118,7 +127,7 @@ class FeatureTable:
 
     def subset(self, rows: Ints) -> tuple[Ints, npt.NDArray[np.float64], Ints, Floats, Ints]:
         """For a training fold: global->local feature ids (-1 if unseen), idf, and the rows' features
-        as (local ids, unit-length tf-idf values, lengths)."""
+        as (local ids, tf-idf values with unit-length blocks, lengths)."""
         sel = self.entries(rows)
         gidx = self.idx[sel]
         df = np.bincount(gidx, minlength=len(self.vocab))  # a feature occurs once per example
@@ -128,9 +137,17 @@ class FeatureTable:
         idf = np.log((1.0 + len(rows)) / (1.0 + df[present].astype(np.float64))) + 1.0
         idx = local[gidx]
         lens = self.lens[rows]
-        vals = (1.0 + np.log(self.tf[sel])) * idf[idx]
-        norms = np.sqrt(np.add.reduceat(vals * vals, np.concatenate(([0], np.cumsum(lens)[:-1]))))
-        return local, idf, idx, (vals / np.repeat(norms, lens)).astype(np.float32), lens
+        vals = self.tf[sel] * idf[idx]
+        return local, idf, idx, self.scaled(vals, gidx, lens), lens
+
+    def scaled(self, vals: npt.NDArray[np.float64], gidx: Ints, lens: Ints) -> Floats:
+        """`vals` with each example's word block and character block scaled to unit length, then the
+        word block weighted by WORD_WEIGHT: exactly what `IntentModel.rank` computes for a question."""
+        block = self.block[gidx]
+        key = 2 * np.repeat(np.arange(len(lens)), lens) + block
+        norms = np.sqrt(np.bincount(key, weights=vals * vals, minlength=2 * len(lens)))
+        factor = np.where(block == 0, WORD_WEIGHT, 1.0) / np.where(norms[key] > 0, norms[key], 1.0)
+        return (vals * factor).astype(np.float32)
 
 
 def _centroids(
@@ -217,13 +234,24 @@ def _sgd(
     return w, bias
 
 
-def _calibrate(table: FeatureTable, labels: Ints, n_intents: int, s: TrainSettings, learn: Learner) -> float:
+def _calibrate(
+    table: FeatureTable, labels: Ints, n_intents: int, s: TrainSettings, learn: Learner
+) -> tuple[float, float]:
+    """The acceptance threshold and the sharpness (inverse softmax temperature) for this pack.
+
+    Each fold is scored by a model trained on the others. The threshold is a low quantile of the
+    confidences of the held-out phrasings that were ranked correctly. Short training leaves the
+    softmax under-confident, by an amount that differs from pack to pack; the sharpness that gives the
+    held-out phrasings the highest likelihood makes the ratio of two intents' probabilities mean the
+    same in every pack, which is what the router's ambiguity rule compares. (Sharpening the
+    confidence itself would also sharpen chit-chat that happens to share a word with one fact.)
+    """
     fold = np.zeros(len(labels), np.int64)
     seen: dict[int, int] = {}
     for r, c in enumerate(labels.tolist()):  # round-robin within each intent: stratified, deterministic
         fold[r] = seen.get(c, 0) % s.folds
         seen[c] = seen.get(c, 0) + 1
-    confidences: list[float] = []
+    tops: list[Floats] = []
     for f in range(s.folds):
         train = np.nonzero(fold != f)[0]
         held_out = np.nonzero(fold == f)[0]
@@ -235,14 +263,32 @@ def _calibrate(table: FeatureTable, labels: Ints, n_intents: int, s: TrainSettin
         chunk = max(1, SCRATCH_FLOATS // per_row)
         for start in range(0, len(held_out), chunk):
             rows = held_out[start : start + chunk]
-            confidences += _held_out_confidences(table, rows, labels, local, idf, weights, bias)
-    if not confidences:
-        return s.max_threshold
-    q = float(np.quantile(confidences, s.quantile))
-    return min(max(q, s.min_threshold), s.max_threshold)
+            tops.append(_held_out_scores(table, rows, labels, local, idf, weights, bias))
+    if not tops:
+        return s.max_threshold, 1.0
+    scores = np.concatenate(tops)  # per row: the true intent's score, then the top scores, descending
+    sharpness = _sharpness(scores) if n_intents <= s.max_softmax_intents else 1.0
+    p = np.exp(scores - scores[:, 1:2])
+    confidence = 1.0 / p[:, 1:].sum(1)
+    right = scores[:, 0] >= scores[:, 1]
+    if not right.any():
+        return s.max_threshold, sharpness
+    q = float(np.quantile(confidence[right], s.quantile))
+    return min(max(q, s.min_threshold), s.max_threshold), sharpness
 
 
-def _held_out_confidences(
+def _sharpness(scores: Floats) -> float:
+    """The factor on all scores that maximises the held-out likelihood of the true intents."""
+    candidates = np.geomspace(0.5, 8.0, 33)
+    nll = []
+    for a in candidates:
+        z = scores * a
+        top = z[:, 1:2]
+        nll.append(float((np.log(np.exp(z[:, 1:] - top).sum(1)) + top[:, 0] - z[:, 0]).mean()))
+    return float(candidates[int(np.argmin(nll))])
+
+
+def _held_out_scores(
     table: FeatureTable,
     rows: Ints,
     labels: Ints,
@@ -250,15 +296,14 @@ def _held_out_confidences(
     idf: Floats,
     weights: Floats | SparseRows,
     bias: Floats,
-) -> list[float]:
-    """Top probabilities of the held-out `rows` that the fold's model ranks correctly (one numpy pass)."""
+) -> Floats:
+    """Per held-out row: its true intent's score, then its TOP_SCORES best scores in decreasing order
+    (enough for the softmax: the other intents carry next to no probability)."""
     sel = table.entries(rows)
     ids = local[table.idx[sel]]
     unknown_idf = float(idf.max()) if len(idf) else 1.0
-    x = (1.0 + np.log(table.tf[sel])) * np.append(idf, unknown_idf)[ids]
+    x = table.scaled(table.tf[sel] * np.append(idf, unknown_idf)[ids], table.idx[sel], table.lens[rows])
     row_of = np.repeat(np.arange(len(rows)), table.lens[rows])
-    norms = np.sqrt(np.bincount(row_of, weights=x * x, minlength=len(rows)))
-    x = (x / np.where(norms > 0, norms, 1.0)[row_of]).astype(np.float32)
     known = ids >= 0
     n_intents = len(bias)
     gathered = weights.gather(ids[known], n_intents) if isinstance(weights, SparseRows) else weights[ids[known]]
@@ -267,10 +312,10 @@ def _held_out_confidences(
     if len(present):
         scores[present] = np.add.reduceat(gathered * x[known][:, None], starts, axis=0)
     scores += bias
-    p = np.exp(scores - scores.max(1, keepdims=True))
-    p /= p.sum(1, keepdims=True)
-    right = p.argmax(1) == labels[rows]
-    return [float(v) for v in p.max(1)[right]]
+    k = min(TOP_SCORES, n_intents)
+    top = -np.sort(-np.partition(scores, n_intents - k, axis=1)[:, n_intents - k :], axis=1)
+    true = scores[np.arange(len(rows)), labels[rows]]
+    return np.concatenate((true[:, None], top), axis=1)
 
 
 Learner = Callable[[FeatureTable, Ints, Ints, int, TrainSettings], tuple[Ints, Floats, "Floats | SparseRows", Floats]]
