@@ -12,13 +12,13 @@ from pathlib import Path
 
 from bot.router import Router
 from bot.settings import Settings
-from bot.store import FactBase
+from bot.store import FactBase, StoreError, read_only_uri
 
 
 def _stale(db_path: Path, knowledge_dir: Path) -> bool:
     """True when the database was built from `knowledge_dir` and a pack file changed since."""
     try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        with sqlite3.connect(read_only_uri(db_path), uri=True) as conn:
             row = conn.execute("select value from meta where key = 'knowledge_dir'").fetchone()
     except sqlite3.Error:
         return False
@@ -46,7 +46,10 @@ def ensure_database(settings: Settings, db_path: Path, notify: Callable[[str], N
         report = build(settings.knowledge_dir, db_path)
     except PackError as exc:
         if missing:
-            raise
+            raise StoreError(
+                f"no fact base at {db_path}, and none can be built from {settings.knowledge_dir}:\n{exc}\n"
+                "fix that (or set SHOWBOT_DB to a built fact base), then run `showbot build`"
+            ) from None
         # A curator's half-finished edit must not take a working bot down: keep answering from the last
         # good build and say why the edit is not live (`showbot check` shows the same list).
         notify(f"The packs do not build, so the previous fact base stays in use:\n{exc}")

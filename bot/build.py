@@ -25,6 +25,7 @@ from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, TEMPLATES, NameMatcher, per
 from bot.intent import IntentModel
 from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_packs
 from bot.shows import alias_pattern, strip_exact_mentions
+from bot.store import read_only_uri
 from bot.text import normalize
 
 SCHEMA_VERSION = 2
@@ -295,7 +296,7 @@ def _imported_shows(db_path: Path, exclude: set[str]) -> list[str]:
     if not db_path.exists():
         return []
     try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        with sqlite3.connect(read_only_uri(db_path), uri=True) as conn:
             rows = conn.execute("select slug from shows where origin = 'import'").fetchall()
     except sqlite3.Error:
         return []

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from bot.entities import NameMatcher, Person
 from bot.intent import IntentModel
@@ -51,12 +52,17 @@ class ShowIndex:
     model: IntentModel
 
 
+def read_only_uri(path: Path) -> str:
+    """A read-only SQLite URI for `path`: as_uri() escapes the '#', '?' and '%' that a plain "file:" misreads."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
 class FactBase:
     def __init__(self, path: Path) -> None:
         if not path.is_file():
             raise StoreError(f"no fact base at {path}: run `showbot build` first")
         try:
-            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self._conn = sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
             meta = dict(self._conn.execute("select key, value from meta").fetchall())
         except sqlite3.Error as exc:
             raise StoreError(f"{path} is not a showbot fact base ({exc}): rebuild it with `showbot build`") from None
@@ -66,23 +72,36 @@ class FactBase:
         self.meta = meta
         self._indexes: OrderedDict[str, ShowIndex] = OrderedDict()
 
+    def _damaged(self, exc: sqlite3.Error) -> StoreError:
+        """A damaged page only shows when it is read: say so, with the fix, instead of a bare sqlite error."""
+        return StoreError(f"{self.path} is damaged ({exc}): rebuild it with `showbot build`")
+
+    def _query(self, sql: str, params: list[str] | None = None) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn.execute(sql, params or []).fetchall()
+        except sqlite3.Error as exc:
+            raise self._damaged(exc) from None
+
     @cached_property
     def titles(self) -> dict[str, str]:
-        return dict(self._conn.execute("select slug, title from shows order by slug").fetchall())
+        return dict(self._query("select slug, title from shows order by slug"))
 
     @cached_property
     def aliases(self) -> list[tuple[str, str]]:
-        return [(norm, show) for norm, show in self._conn.execute("select norm, show from show_aliases")]
+        return [(norm, show) for norm, show in self._query("select norm, show from show_aliases")]
 
     def shows_with_fact(self, fact_id: str) -> list[str]:
         """Slugs of the shows that have a fact with this id (ids are unique per pack, not globally)."""
-        return [row[0] for row in self._conn.execute("select show from facts where id = ? order by show", [fact_id])]
+        return [row[0] for row in self._query("select show from facts where id = ? order by show", [fact_id])]
 
     def show(self, slug: str) -> ShowIndex:
         """The show's loaded pack; the least recently asked shows are dropped beyond `MAX_LOADED_SHOWS`."""
         index = self._indexes.get(slug)
         if index is None:
-            index = self._indexes[slug] = self._load(slug)
+            try:
+                index = self._indexes[slug] = self._load(slug)
+            except sqlite3.Error as exc:
+                raise self._damaged(exc) from None
             if len(self._indexes) > MAX_LOADED_SHOWS:
                 self._indexes.popitem(last=False)
         else:
