@@ -477,7 +477,7 @@ def test_clarify_offers_buttons_and_a_click_answers_in_place(
 ) -> None:
     async def scenario(h: Harness) -> None:
         data = only_response(await h.interact(slash("ask", option("question", "who plays the ballerina"))))
-        assert data["content"] == "Which one do you mean?" and not data.get("embeds")
+        assert data["content"] == "> who plays the ballerina\nWhich one do you mean?" and not data.get("embeds")
         labels = [c["label"] for row in data["components"] for c in row["components"]]
         ids = custom_ids(data)
         assert 2 <= len(ids) <= 3 and "who plays Cheyenne Toussaint?" in labels
@@ -496,7 +496,7 @@ def test_clarify_offers_buttons_and_a_click_answers_in_place(
 def test_unknown_is_a_short_text_without_buttons(etoile_showbot: Showbot, fake_discord: FakeDiscord) -> None:
     async def scenario(h: Harness) -> None:
         data = only_response(await h.interact(slash("ask", option("question", "good morning everyone"))))
-        assert data["content"].startswith("I don't know that one")
+        assert data["content"].startswith("> good morning everyone\nI don't know that one")
         assert not data.get("embeds") and not data.get("components")
 
     play(etoile_showbot, fake_discord, scenario)
@@ -539,7 +539,8 @@ def test_a_5000_character_question_stays_within_limits(etoile_showbot: Showbot, 
     async def scenario(h: Harness) -> None:
         question = ("is there a season 2 of etoile? " * 200)[:5000]
         data = only_response(await h.interact(slash("ask", option("question", question))))
-        assert "too long" in data["content"]
+        quote, text = data["content"].split("\n", 1)
+        assert quote.startswith("> is there a season 2") and quote.endswith("…") and "too long" in text
 
     play(etoile_showbot, fake_discord, scenario)
 
@@ -648,6 +649,9 @@ def test_a_mention_gets_a_reply(etoile_showbot: Showbot, fake_discord: FakeDisco
         assert reply.json["message_reference"]["message_id"] == int(asked["id"])
         assert "cancelled" in reply.json["embeds"][0]["description"]
         assert "title" not in reply.json["embeds"][0]  # the question is right above: not echoed
+        asked = message_payload(f"<@{BOT_ID}> who plays the ballerina", mentions=(BOT_ID,), author=4102)
+        (reply,) = [c for c in await h.message(asked) if c.method == "POST"]
+        assert reply.json["content"] == "Which one do you mean?" and len(custom_ids(reply.json)) >= 2
 
     play(etoile_showbot, fake_discord, scenario)
 
@@ -842,7 +846,7 @@ def test_which_show_buttons_answer_for_the_chosen_show(fake_discord: FakeDiscord
 
     async def scenario(h: Harness) -> None:
         data = only_response(await h.interact(slash("ask", option("question", "what is the show about"))))
-        assert data["content"] == "Which show do you mean?"
+        assert data["content"] == "> what is the show about\nWhich show do you mean?"
         labels = [c["label"] for row in data["components"] for c in row["components"]]
         assert labels == ["Harbor Lights", "Moonfall Station"]
         chosen = custom_ids(data)[1]

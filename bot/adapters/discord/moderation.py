@@ -34,7 +34,6 @@ class Moderation(commands.GroupCog, group_name="showbot", group_description="Mod
     """
 
     def __init__(self, bot: ShowbotClient) -> None:
-        self.bot = bot
         self.showbot = bot.showbot
         super().__init__()
 

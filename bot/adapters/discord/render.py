@@ -35,6 +35,7 @@ CHOICE_TEXT = 100
 
 SOURCES_BUDGET = 3 * FIELD_VALUE  # the answer text always keeps room, whatever the pack cites
 SOURCE_TITLE = 200
+QUOTE = 300  # an echoed question above a short reply
 SPOILER_LABEL = "⚠️ **Spoiler**: click to reveal.\n"
 
 # Custom ids carry everything a click needs, so a button works on a message sent before a restart.
@@ -184,14 +185,19 @@ def feedback_buttons(question_id: int) -> tuple[Button, ...]:
 
 
 def reply_message(reply: Reply, question: str, *, echo_question: bool = True) -> Outgoing:
-    """The message for a `Reply`. `question` is what the fan asked (echoed as the embed's title)."""
+    """The message for a `Reply` to `question`.
+
+    With `echo_question` (a slash command, whose question the channel does not see) the question is
+    shown too: as a quote above a "did you mean" or "I don't know", as the title of an answer.
+    """
     answer = reply.answer
-    if answer.status == "clarify":
-        return Outgoing(content=trim(neutralise(answer.text), CONTENT), buttons=suggestion_buttons(answer, question))
-    if answer.status == "unknown":
-        return Outgoing(content=trim(neutralise(answer.text), CONTENT))
-    buttons = feedback_buttons(reply.question_id) if reply.question_id is not None else ()
-    return Outgoing(embed=answer_embed(answer, question if echo_question else None), buttons=buttons)
+    if answer.status == "answered":
+        buttons = feedback_buttons(reply.question_id) if reply.question_id is not None else ()
+        return Outgoing(embed=answer_embed(answer, question if echo_question else None), buttons=buttons)
+    quoted = echo(question, QUOTE) if echo_question else ""
+    text = trim((f"> {quoted}\n" if quoted else "") + neutralise(answer.text), CONTENT)
+    buttons = suggestion_buttons(answer, question) if answer.status == "clarify" else ()
+    return Outgoing(content=text, buttons=buttons)
 
 
 def cooldown_message(seconds: float) -> Outgoing:
