@@ -54,14 +54,19 @@ def test_a_missing_setting_is_a_one_line_error_naming_it(
     assert TOKEN not in line and SECRET not in line
 
 
-def test_a_token_slack_rejects_is_a_one_line_error(run_cli: RunCli) -> None:
-    fake = FakeSlack(errors={"auth.test": "invalid_auth"}).start()
+@pytest.mark.parametrize(
+    ("args", "method", "key"),
+    [(["--http"], "auth.test", "SLACK_BOT_TOKEN"), ([], "apps.connections.open", "SLACK_APP_TOKEN")],
+    ids=["http-bot-token", "socket-mode-app-token"],
+)
+def test_a_token_slack_rejects_is_a_one_line_error(run_cli: RunCli, args: list[str], method: str, key: str) -> None:
+    fake = FakeSlack(errors={method: "invalid_auth"}).start()
     try:
-        env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url}
-        line = one_line_error(run_cli("serve", "slack", "--http", env=env))
+        env = {"SLACK_API_URL": fake.api_url, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET}
+        line = one_line_error(run_cli("serve", "slack", *args, env={**env, "SLACK_APP_TOKEN": "xapp-" + TOKEN}))
     finally:
         fake.stop()
-    assert "SLACK_BOT_TOKEN" in line and "invalid_auth" in line and TOKEN not in line
+    assert line == f"Error: Slack rejected {key} (invalid_auth)"
 
 
 @pytest.mark.parametrize("api", ["fake", "unreachable"])

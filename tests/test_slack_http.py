@@ -157,13 +157,14 @@ def fake() -> Iterator[FakeSlack]:
     server.stop()
 
 
-def serve(showbot: Showbot, fake: FakeSlack) -> SlackHarness:
+def serve(showbot: Showbot, fake: FakeSlack, ephemeral: bool = False) -> SlackHarness:
     settings = Settings(
         slack=SlackSettings(
             bot_token=Secret("xoxb-test-token"),
             signing_secret=Secret(SECRET),
             api_url=fake.api_url,
             admin_user_ids=(ADMIN,),
+            ephemeral=ephemeral,
         )
     )
     return SlackHarness(server_for(showbot, settings), fake)
@@ -249,6 +250,25 @@ def test_empty_command_shows_usage_to_the_asker_only(slack: SlackHarness) -> Non
     _, hook = slack.command("")
     reply = slack.reply_to(hook)
     assert reply["response_type"] == "ephemeral" and "set-show" in reply["text"] + str(reply["blocks"])
+
+
+def test_a_fan_asking_too_fast_gets_a_note_only_they_see(slack: SlackHarness) -> None:
+    first, second = slack.command("who plays jack?", user="UQUICK"), slack.command("who plays cheyenne?", user="UQUICK")
+    assert "Luke Kirby" in slack_text(slack.reply_to(first[1]))
+    note = slack.reply_to(second[1])
+    assert note["response_type"] == "ephemeral" and "try again in 3 s" in note["text"]
+
+
+def test_ephemeral_setting_shows_answers_only_to_the_asker(etoile_showbot: Showbot, fake: FakeSlack) -> None:
+    harness = serve(etoile_showbot, fake, ephemeral=True)
+    try:
+        _, hook = harness.command("who plays jack?")
+        assert harness.reply_to(hook)["response_type"] == "ephemeral"
+        harness.event(mention(f"<@{BOT_USER_ID}> who plays jack?", "600.1", channel="C0EPH", user="UEPH"), "Ev600")
+        (call,) = fake.wait_for(lambda _: bool(messages_to(fake, "C0EPH")))[-1:]
+        assert call.method == "chat.postEphemeral" and call.payload["user"] == "UEPH"
+    finally:
+        harness.stop()
 
 
 # ------------------------------------------------------------------------------------------- admin commands
@@ -362,6 +382,20 @@ def test_bad_signature_and_stale_timestamp_are_rejected(slack: SlackHarness, fak
     assert slack.request("POST", "/slack/events", body, stale)[0] == 401
     assert slack.request("POST", "/slack/events", body, form)[0] == 401
     assert not fake.replies()
+
+
+def test_url_verification_echoes_the_challenge(slack: SlackHarness) -> None:
+    """What Slack sends when an admin saves the Request URL in the app's settings."""
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
+    headers = {"Content-Type": "application/json", **signed_headers(SECRET, body)}
+    status, data, _ = slack.request("POST", "/slack/events", body, headers)
+    assert status == 200 and b"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in data
 
 
 def test_healthz(slack: SlackHarness) -> None:

@@ -31,16 +31,14 @@ def run(settings: Settings, db_path: Path | None, *, http: bool, host: str, port
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        from bot.adapters.slack.app import BotIdentity, web_client
+        from bot.adapters.slack.app import BotIdentity, configure_logging, web_client
     except ImportError:
         raise click.ClickException("Slack support is not installed: pip install 'showbot[slack]'") from None
-    from bot.logs import configure
-
-    configure(settings.log_level, settings.log.json)
-    for name in ("slack_bolt", "slack_sdk"):  # their DEBUG lines carry user ids and socket URLs
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
+    configure_logging(settings)
     identity = BotIdentity(web_client(settings))
     _check_token(identity, settings, fatal_if_unreachable=not http)
+    if not http:
+        _check_app_token(identity, settings)
     showbot = _open(settings, db_path)
     if http:
         showbot.close()  # each worker opens its own; the fact base is built now, once
@@ -64,6 +62,23 @@ def _check_token(identity: BotIdentity, settings: Settings, *, fatal_if_unreacha
         if fatal_if_unreachable:
             raise click.ClickException(where) from None
         logger.warning("%s; serving anyway, retrying later", where)
+
+
+def _check_app_token(identity: BotIdentity, settings: Settings) -> None:
+    """Socket Mode's token, checked before the fact base is built so a typo fails fast."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    from bot.adapters.slack.app import api_error
+
+    try:
+        WebClient(base_url=identity.client.base_url).apps_connections_open(
+            app_token=settings.require("slack.app_token")
+        )
+    except SlackApiError as exc:
+        raise click.ClickException(f"Slack rejected SLACK_APP_TOKEN ({api_error(exc)})") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot connect to Slack ({api_error(exc)})") from None
 
 
 def _open(settings: Settings, db_path: Path | None) -> Showbot:
@@ -103,13 +118,14 @@ def _serve_socket_mode(showbot: Showbot, settings: Settings, identity: BotIdenti
     client = identity.client
     seen = seen_events_for(showbot)
     app = build_app(showbot, settings, client=client, seen=seen, identity=identity, socket_mode=True)
-    handler = SocketModeHandler(app, app_token=settings.require("slack.app_token"), web_client=client)
+    handler = SocketModeHandler(app, app_token=settings.require("slack.app_token"))
     try:
         handler.connect()  # type: ignore[no-untyped-call]
     except SlackApiError as exc:
         raise click.ClickException(f"Slack rejected SLACK_APP_TOKEN ({api_error(exc)})") from None
     except OSError as exc:
         raise click.ClickException(f"cannot connect to Slack ({api_error(exc)})") from None
+    showbot.reload_on_sighup()
     click.echo("Connected to Slack (Socket Mode). Press Ctrl-C to stop.", err=True)
     try:
         threading.Event().wait()

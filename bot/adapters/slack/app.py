@@ -27,6 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.adapters.slack import blocks
 from bot.adapters.slack.blocks import Message
+from bot.logs import configure
 from bot.packs import PackError
 from bot.questionlog import Where
 from bot.service import Showbot, TeachError, UnknownShowError
@@ -312,11 +313,25 @@ def _check_webhook(response: Any) -> None:
         logger.warning("Slack response_url post failed: HTTP %s %s", status, getattr(response, "body", ""))
 
 
+def configure_logging(settings: Settings) -> None:
+    """showbot's log format, with bolt's and the SDK's DEBUG lines (user ids, socket URLs) kept out."""
+    configure(settings.log_level, settings.log.json)
+    for name in ("slack_bolt", "slack_sdk"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
+
+
 def web_client(settings: Settings) -> WebClient:
     """The Web API client, at SLACK_API_URL, retrying when Slack rate-limits it."""
     client = WebClient(token=settings.require("slack.bot_token"), base_url=settings.slack.api_url)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     return client
+
+
+class _QuietTokenWarning(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN from the environment by itself and warns that `authorize` supersedes it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def build_app(
@@ -331,6 +346,9 @@ def build_app(
     """The bolt App. HTTP mode verifies every request's signature (SLACK_SIGNING_SECRET, required);
     Socket Mode requests come over the app's own authenticated connection and carry none."""
     known = identity or BotIdentity(client)
+    bolt_logger = logging.getLogger("slack_bolt.showbot")
+    if not any(isinstance(f, _QuietTokenWarning) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_QuietTokenWarning())
 
     def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
         return known.authorize(enterprise_id, team_id)
@@ -342,7 +360,7 @@ def build_app(
         request_verification_enabled=not socket_mode,
         authorize=authorize,
         process_before_response=True,
-        logger=logging.getLogger("slack_bolt.showbot"),
+        logger=bolt_logger,
     )
     listeners = Listeners(showbot, settings, seen)
     app.use(listeners.deduplicate)

@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_bolt.adapter.asgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.adapters.slack.app import SeenEvents, build_app, web_client
+from bot.adapters.slack.app import SeenEvents, build_app, configure_logging, web_client
 from bot.service import Showbot
 from bot.settings import Settings
 
@@ -73,6 +73,9 @@ def server_for(showbot: Showbot, settings: Settings, client: WebClient | None = 
 
 
 def create_app() -> Server:
-    """uvicorn's factory, run in each worker process."""
+    """uvicorn's factory, run in each worker process (in its main thread, so it may take SIGHUP)."""
     settings = Settings.load()
-    return server_for(Showbot.open(settings), settings)
+    configure_logging(settings)
+    showbot = Showbot.open(settings)
+    showbot.reload_on_sighup()
+    return server_for(showbot, settings)
