@@ -370,6 +370,19 @@ def test_a_spoiler_asked_by_mention_is_posted_ephemerally(slack: SlackHarness, f
     assert call.method == "chat.postEphemeral" and call.payload["user"] == "UASKER"
 
 
+def test_a_post_slack_refuses_is_one_log_line(
+    slack: SlackHarness, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.errors["chat.postMessage"] = "not_in_channel"
+    slack.event(mention(f"<@{BOT_USER_ID}> who plays jack?", "700.1", channel="C0NOTIN"), "Ev700")
+    deadline = time.monotonic() + 10
+    while not any("not_in_channel" in r.getMessage() for r in caplog.records):
+        assert time.monotonic() < deadline, "the refusal was never logged"
+        time.sleep(0.02)
+    (record,) = [r for r in caplog.records if "not_in_channel" in r.getMessage()]
+    assert record.getMessage() == "Slack chat.postMessage failed: not_in_channel" and record.exc_info is None
+
+
 # ------------------------------------------------------------------------------------------- HTTP
 
 

@@ -148,7 +148,7 @@ def api_error(exc: BaseException) -> str:
 
 
 class Listeners:
-    """The App's listeners; the `ack_*` ones run in the request, the others in worker threads."""
+    """The App's listeners: `ack` and `deduplicate` run in the request, the others in worker threads."""
 
     def __init__(self, showbot: Showbot, settings: Settings, seen: SeenEvents) -> None:
         self.showbot = showbot
@@ -177,14 +177,16 @@ class Listeners:
         text = blocks.plain_text(command.get("text", "")).strip()
         name, _, argument = text.partition(" ")
         if name.lower() in ADMIN_COMMANDS:
-            respond(**self.admin(name.lower(), argument.strip(), where), response_type="ephemeral")
+            message = self.admin(name.lower(), argument.strip(), where)
+            _post("response_url", lambda: respond(**message, response_type="ephemeral"))
             return
         if not text:
-            respond(**blocks.notice(self.usage()), response_type="ephemeral")
+            _post("response_url", lambda: respond(**blocks.notice(self.usage()), response_type="ephemeral"))
             return
 
         def send(message: Message, ephemeral: bool) -> None:
-            _check_webhook(respond(**message, response_type="ephemeral" if ephemeral else "in_channel"))
+            visibility = "ephemeral" if ephemeral else "in_channel"
+            _post("response_url", lambda: respond(**message, response_type=visibility))
 
         self.reply(text, where, send, quote=True)
 
@@ -215,9 +217,12 @@ class Listeners:
 
         def send(message: Message, ephemeral: bool) -> None:
             if ephemeral and not is_dm:
-                client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, **message)
+                _post(
+                    "chat.postEphemeral",
+                    lambda: client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, **message),
+                )
             else:
-                client.chat_postMessage(channel=channel, thread_ts=thread, **message)
+                _post("chat.postMessage", lambda: client.chat_postMessage(channel=channel, thread_ts=thread, **message))
 
         self.reply(blocks.plain_text(str(event.get("text", "")), bot), where, send, quote=False)
 
@@ -238,16 +243,16 @@ class Listeners:
         reply = self.showbot.ask(question, _where(body), show=show)
         message = blocks.reply_message(reply, question)
         if reply.answer.spoiler or self.settings.ephemeral:
-            _check_webhook(respond(**message, response_type="ephemeral", replace_original=False))
+            _post("response_url", lambda: respond(**message, response_type="ephemeral", replace_original=False))
         else:
-            _check_webhook(respond(**message, replace_original=True))
+            _post("response_url", lambda: respond(**message, replace_original=True))
 
     def record_feedback(self, action: dict[str, Any], body: dict[str, Any], respond: Respond) -> None:
         value = str(action.get("value", ""))
         helpful = action.get("action_id") == blocks.HELPFUL_ACTION
         recorded = value.isdigit() and self.showbot.feedback(int(value), _where(body), helpful)
         text = "Thanks for the feedback!" if recorded else "Thanks! (Your vote could not be recorded.)"
-        respond(**blocks.notice(text), response_type="ephemeral", replace_original=False)
+        _post("response_url", lambda: respond(**blocks.notice(text), response_type="ephemeral", replace_original=False))
 
     # ------------------------------------------------------------------ admin subcommands
 
@@ -306,11 +311,18 @@ def _where(body: dict[str, Any]) -> Where:
     return Where("slack", str(team), str((body.get("channel") or {}).get("id", "")), str(user.get("id", "")))
 
 
-def _check_webhook(response: Any) -> None:
-    """response_url posts do not raise on failure: log it (the status, never the URL: it is a credential)."""
+def _post(what: str, send: Callable[[], Any]) -> None:
+    """Send one reply. A failure is one log line with Slack's error or the HTTP status, never a traceback,
+    the token or the response_url (itself a credential); response_url posts report failure by status."""
+    try:
+        response = send()
+    except (SlackApiError, OSError) as exc:
+        logger.warning("Slack %s failed: %s", what, api_error(exc), extra={"event": "slack_error"})
+        return
     status = getattr(response, "status_code", 200)
     if status != 200:
-        logger.warning("Slack response_url post failed: HTTP %s %s", status, getattr(response, "body", ""))
+        body = str(getattr(response, "body", ""))[:200]
+        logger.warning("Slack %s failed: HTTP %s %s", what, status, body, extra={"event": "slack_error"})
 
 
 def configure_logging(settings: Settings) -> None:
@@ -354,7 +366,7 @@ def build_app(
         return known.authorize(enterprise_id, team_id)
 
     app = App(
-        # no token here: `authorize` supplies it per request (bolt warns when given both)
+        # no token here: `authorize` supplies it per request
         client=WebClient(base_url=client.base_url, timeout=client.timeout, retry_handlers=client.retry_handlers),
         signing_secret=None if socket_mode else settings.require("slack.signing_secret"),
         request_verification_enabled=not socket_mode,
