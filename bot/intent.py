@@ -12,10 +12,12 @@ fall below the pack's self-calibrated threshold.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import math
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -57,21 +59,16 @@ def stem(word: str) -> str:
 
 def features(words: Sequence[str], chars: bool = True) -> tuple[dict[str, int], dict[str, int]]:
     """Feature counts in two blocks: words ("w:" stems and "b:" stem pairs) and, if `chars`, character
-    n-grams inside word boundaries. Each block is scaled to unit length on its own (see `WORD_WEIGHT`)."""
+    n-grams inside word boundaries. Each block is scaled to unit length on its own (see `WORD_WEIGHT`).
+    (Counter counts in C: this runs for every question and every phrasing of every build.)"""
     stems = [stem(w) for w in words]
-    counts: dict[str, int] = {}
-    for key in itertools.chain(("w:" + s for s in stems), ("b:" + a + "_" + b for a, b in itertools.pairwise(stems))):
-        counts[key] = counts.get(key, 0) + 1
-    grams: dict[str, int] = {}
-    if chars:
-        lo, hi = CHAR_NGRAMS
-        for w in words:
-            padded = f" {w} "
-            for n in range(lo, hi + 1):
-                for i in range(len(padded) - n + 1):
-                    key = padded[i : i + n]
-                    grams[key] = grams.get(key, 0) + 1
-    return counts, grams
+    counts = Counter(["w:" + s for s in stems])
+    counts.update(["b:" + a + "_" + b for a, b in itertools.pairwise(stems)])
+    if not chars:
+        return counts, {}
+    padded = [f" {w} " for w in words]
+    lo, hi = CHAR_NGRAMS
+    return counts, Counter([p[i : i + n] for p in padded for n in range(lo, hi + 1) for i in range(len(p) - n + 1)])
 
 
 @dataclass(frozen=True)
@@ -84,11 +81,23 @@ class Ranking:
 
 
 @dataclass
+class SparseWeights:
+    """The classifier's weights as flat lists (fast to store and load as JSON): feature j has inverse
+    document frequency idf[j] and votes for intents cols[bounds[j]:bounds[j + 1]] with the fixed-point
+    values (weight x idf x SCALE) at the same positions."""
+
+    features: list[str]
+    idf: list[float]
+    bounds: list[int]
+    cols: list[int]
+    values: list[int]
+
+
+@dataclass
 class IntentModel:
     intents: list[str]  # column -> intent (fact id or template id)
     bias: list[float]
-    # feature -> (idf, [(column, round(weight * idf * SCALE)), ...]): fixed-point, idf folded in
-    rows: dict[str, tuple[float, list[tuple[int, int]]]]
+    weights: SparseWeights
     threshold: float  # self-calibrated minimum confidence to answer
     vocabulary: list[str]  # words of the phrasings: targets of typo correction, never names
     other_words: list[str] = field(default_factory=list)  # further words the pack knows (answers, names)
@@ -102,16 +111,16 @@ class IntentModel:
         self._stems = frozenset(stem(w) for w in self.vocabulary)
         self._typo_targets = sorted(self.phrasing_words | self._stems)
         self._other = frozenset(self.other_words)
-        self._unknown_idf = max((r[0] for r in self.rows.values()), default=1.0)
-        n = len(self.intents)
-        self._offsets = sum(OFFSET << (FIELD_BITS * c) for c in range(n))
+        self._unknown_idf = max(self.weights.idf, default=1.0)
+        self._row = {f: j for j, f in enumerate(self.weights.features)}
+        self._offsets = sum(OFFSET << (FIELD_BITS * c) for c in range(len(self.intents)))
         self._packed: dict[str, tuple[float, int]] = {}  # filled on first use: loading stays cheap
 
     def to_json(self) -> dict[str, object]:
         return {
             "intents": self.intents,
             "bias": self.bias,
-            "rows": self.rows,
+            **vars(self.weights),  # not dataclasses.asdict: it deep-copies every list
             "threshold": self.threshold,
             "vocabulary": self.vocabulary,
             "other_words": self.other_words,
@@ -125,7 +134,7 @@ class IntentModel:
         return cls(
             intents=data["intents"],  # type: ignore[arg-type]
             bias=data["bias"],  # type: ignore[arg-type]
-            rows=data["rows"],  # type: ignore[arg-type]
+            weights=SparseWeights(**{f.name: data[f.name] for f in dataclasses.fields(SparseWeights)}),  # type: ignore[arg-type]
             threshold=float(data["threshold"]),  # type: ignore[arg-type]
             vocabulary=data["vocabulary"],  # type: ignore[arg-type]
             other_words=data["other_words"],  # type: ignore[arg-type]
@@ -194,12 +203,13 @@ class IntentModel:
         return [f - offset for f in fields], scale
 
     def _pack(self, feature: str) -> tuple[float, int] | None:
-        row = self.rows.get(feature)
-        if row is None:
+        j = self._row.get(feature)
+        if j is None:
             return None
-        idf, pairs = row
+        w = self.weights
+        lo, hi = w.bounds[j], w.bounds[j + 1]
         packed = self._offsets
-        for c, q in pairs:
+        for c, q in zip(w.cols[lo:hi], w.values[lo:hi], strict=True):
             packed += q << (FIELD_BITS * c)
-        self._packed[feature] = (idf, packed)
-        return idf, packed
+        self._packed[feature] = (w.idf[j], packed)
+        return w.idf[j], packed

@@ -145,6 +145,8 @@ _SPACES = re.compile(r"\s+")
 
 def fold(text: str) -> str:
     """Lowercase and strip accents: "Étoile" and "etoile" must be the same word."""
+    if text.isascii():  # most text: nothing to decompose (saves a pass per character)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(c for c in decomposed if not unicodedata.combining(c))
     return folded.replace("œ", "oe").replace("æ", "ae").replace("ø", "o").replace("ł", "l")

@@ -12,13 +12,14 @@ thresholds by 2x), so no fixed number would transfer.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.intent import SCALE, WORD_WEIGHT, IntentModel, features
+from bot.intent import SCALE, WORD_WEIGHT, IntentModel, SparseWeights, features
 
 SCRATCH_FLOATS = 4_000_000  # bound on temporary arrays while calibrating (16 MB of float32)
 TOP_SCORES = 32  # best scores kept per held-out phrasing for calibration
@@ -34,6 +35,9 @@ class TrainSettings:
     learning_rate: float = 0.5
     seed: int = 13
     folds: int = 2  # cross-fitting folds for threshold calibration
+    # Folds actually held out and scored (the last ones: every intent keeps its first phrasing for training).
+    # One of two costs half the calibration training of both, and gives the same thresholds within noise.
+    scored_folds: int = 1
     quantile: float = 0.01  # of held-out confidences of correctly ranked phrasings
     min_threshold: float = 0.02
     max_threshold: float = 0.5
@@ -59,7 +63,6 @@ def fit(
     learn = _train if chars else _centroids
     threshold, sharpness = _calibrate(table, labels, len(intents), s, learn)
     _, idf, weights, bias = learn(table, np.arange(len(examples)), labels, len(intents), s)
-    rows = _sparse_rows(table.vocab, idf, weights, s.prune)
     vocabulary = sorted({w for text, _ in examples for w in text.split()})
     shared: dict[str, set[str]] = {}
     for text, intent in examples:
@@ -67,7 +70,7 @@ def fit(
     return IntentModel(
         intents=intents,
         bias=[round(float(b), 4) for b in bias],
-        rows=rows,
+        weights=_sparse_weights(table.vocab, idf, weights, s.prune),
         threshold=threshold,
         sharpness=round(sharpness, 4),
         vocabulary=vocabulary,
@@ -77,9 +80,7 @@ def fit(
     )
 
 
-def _sparse_rows(
-    vocab: dict[str, int], idf: Floats, weights: Floats | SparseRows, prune: float
-) -> dict[str, tuple[float, list[tuple[int, int]]]]:
+def _sparse_weights(vocab: dict[str, int], idf: Floats, weights: Floats | SparseRows, prune: float) -> SparseWeights:
     """The stored form of the weights: per feature, its idf and the intents it votes for (|w| > prune),
     as fixed-point integers with the idf folded in (what `IntentModel.rank` adds up)."""
     if isinstance(weights, SparseRows):
@@ -90,13 +91,14 @@ def _sparse_rows(
         ws = weights[feature_of, cols]
     keep = np.abs(ws) > prune
     feature_of, cols, ws = feature_of[keep], cols[keep], ws[keep]
-    bounds = np.searchsorted(feature_of, np.arange(len(vocab) + 1)).tolist()
-    col_list = cols.tolist()
     idf64 = idf.astype(np.float64)
-    weight_list = np.rint(ws.astype(np.float64) * idf64[feature_of] * SCALE).astype(np.int64).tolist()
-    idf_list = np.round(idf64, 5).tolist()
-    pairs = list(zip(col_list, weight_list, strict=True))
-    return {feature: (idf_list[j], pairs[bounds[j] : bounds[j + 1]]) for feature, j in vocab.items()}
+    return SparseWeights(
+        features=list(vocab),  # in id order: the vocabulary is filled in order
+        idf=np.round(idf64, 5).tolist(),
+        bounds=np.searchsorted(feature_of, np.arange(len(vocab) + 1)).tolist(),
+        cols=cols.tolist(),
+        values=np.rint(ws.astype(np.float64) * idf64[feature_of] * SCALE).astype(np.int64).tolist(),
+    )
 
 
 class FeatureTable:
@@ -104,19 +106,17 @@ class FeatureTable:
     folds and held-out scoring select rows from it instead of re-reading the feature dicts."""
 
     def __init__(self, feats: list[tuple[dict[str, int], dict[str, int]]]) -> None:
-        self.vocab: dict[str, int] = {}
-        blocks: list[int] = []
-        for pair in feats:
-            for block, counts in enumerate(pair):
-                for key in counts:
-                    if key not in self.vocab:
-                        self.vocab[key] = len(self.vocab)
-                        blocks.append(block)
-        self.block = np.asarray(blocks, np.int64)  # 0: words and word pairs, 1: character n-grams
+        # Word features get the first ids, character n-grams the rest (C-level passes: builds fit many packs).
+        words = dict.fromkeys(itertools.chain.from_iterable(w for w, _ in feats))
+        grams = dict.fromkeys(itertools.chain.from_iterable(c for _, c in feats))
+        self.vocab: dict[str, int] = {k: i for i, k in enumerate(itertools.chain(words, grams))}
+        self.block = np.repeat(np.asarray([0, 1], np.int64), [len(words), len(grams)])  # 1: character n-grams
         self.lens = np.asarray([len(w) + len(c) for w, c in feats], np.int64)
         total = int(self.lens.sum())
-        self.idx = np.fromiter((self.vocab[k] for pair in feats for f in pair for k in f), np.int64, total)
-        self.tf = np.fromiter((v for pair in feats for f in pair for v in f.values()), np.float64, total)
+        keys = itertools.chain.from_iterable(itertools.chain.from_iterable(feats))
+        self.idx = np.fromiter(map(self.vocab.__getitem__, keys), np.int64, total)
+        counts = itertools.chain.from_iterable(f.values() for pair in feats for f in pair)
+        self.tf = np.fromiter(counts, np.float64, total)
         self.starts = np.concatenate(([0], np.cumsum(self.lens)[:-1]))
 
     def entries(self, rows: Ints) -> Ints:
@@ -201,23 +201,26 @@ def _sgd(
     bias = np.zeros(n_intents, np.float32)
     w = w_flat.reshape(n_features, n_intents)
     k = min(s.top_k, n_intents)
-    starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
     rng = np.random.RandomState(s.seed)
     order = np.arange(len(lens))
     for _ in range(s.epochs):
         rng.shuffle(order)
+        # The epoch's examples laid out in order once; each batch is then a slice (fewer numpy calls).
+        olens = lens[order]
+        bounds = np.concatenate(([0], np.cumsum(olens)))
+        sel = np.repeat(np.concatenate(([0], np.cumsum(lens)[:-1]))[order] - bounds[:-1], olens) + np.arange(bounds[-1])
+        all_fidx, all_fval = idx[sel], vals[sel]
+        all_rows = np.repeat(np.arange(len(order)), olens)
         for start in range(0, len(order), s.batch):
-            batch = order[start : start + s.batch]
-            m = len(batch)
-            blens = lens[batch]
-            seg = np.concatenate(([0], np.cumsum(blens)[:-1]))
-            sel = np.repeat(starts[batch] - seg, blens) + np.arange(int(blens.sum()))
-            fidx, fval = idx[sel], vals[sel]
-            row_of = np.repeat(np.arange(m), blens)
-            scores = np.add.reduceat(w[fidx] * fval[:, None], seg, axis=0) + bias
+            stop = min(start + s.batch, len(order))
+            m = stop - start
+            lo, hi = bounds[start], bounds[stop]
+            fidx, fval = all_fidx[lo:hi], all_fval[lo:hi]
+            row_of = all_rows[lo:hi] - start
+            scores = np.add.reduceat(w[fidx] * fval[:, None], bounds[start:stop] - lo, axis=0) + bias
             exp = np.exp(scores - scores.max(1, keepdims=True))
             grad = exp / exp.sum(1, keepdims=True)
-            y = labels[batch]
+            y = labels[order[start:stop]]
             grad[np.arange(m), y] -= 1.0
             if k < n_intents:
                 cols = np.argpartition(-np.abs(grad), k - 1, axis=1)[:, :k]
@@ -225,7 +228,7 @@ def _sgd(
                 cols[missing, -1] = y[missing]
             else:
                 cols = np.broadcast_to(np.arange(n_intents), (m, n_intents))
-            gc = np.take_along_axis(grad, cols, 1)
+            gc = grad[np.arange(m)[:, None], cols]  # (take_along_axis costs more per call)
             flat = ((fidx * n_intents)[:, None] + cols[row_of]).ravel()
             gw = (fval[:, None] * gc[row_of]).ravel()
             np.add.at(g_flat, flat, gw * gw)
@@ -252,7 +255,7 @@ def _calibrate(
         fold[r] = seen.get(c, 0) % s.folds
         seen[c] = seen.get(c, 0) + 1
     tops: list[Floats] = []
-    for f in range(s.folds):
+    for f in range(s.folds - s.scored_folds, s.folds):
         train = np.nonzero(fold != f)[0]
         held_out = np.nonzero(fold == f)[0]
         if len(held_out) == 0 or len(train) == 0:
