@@ -25,14 +25,16 @@ import pytest
 from discord.http import HTTPClient, Route
 from discord.webhook.async_ import AsyncWebhookAdapter
 
-from bot.adapters.discord.client import FAILURE, REFUSAL, ShowbotClient
+from bot.adapters.discord.client import ShowbotClient
 from bot.adapters.discord.render import (
     ASK_TEMPLATE,
     CUSTOM_ID,
     DESCRIPTION,
     EMBED_TOTAL,
+    FAILURE,
     FIELD_VALUE,
     LABEL,
+    REFUSAL,
     SPOILER_LABEL,
     VOTE_TEMPLATE,
 )
@@ -569,23 +571,34 @@ def test_an_answer_wider_than_discord_is_trimmed_keeping_sources(
     play(etoile_showbot, fake_discord, scenario)
 
 
+@pytest.mark.parametrize(
+    ("method", "payload", "logged"),
+    [
+        ("ask", slash("ask", option("question", "who plays jack")), "command ask failed"),
+        ("feedback", click("sb:vote:1:1"), "FeedbackButton button failed"),
+    ],
+    ids=["command", "button"],
+)
 def test_an_unexpected_error_gets_an_apology_not_silence(
     etoile_showbot: Showbot,
     fake_discord: FakeDiscord,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    method: str,
+    payload: dict[str, Any],
+    logged: str,
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Showbot, "ask", broken)
+    monkeypatch.setattr(Showbot, method, broken)
 
     async def scenario(h: Harness) -> None:
-        data = only_response(await h.interact(slash("ask", option("question", "who plays jack"))))
+        data = only_response(await h.interact(payload))
         assert data["flags"] & EPHEMERAL and data["content"] == FAILURE
 
     play(etoile_showbot, fake_discord, scenario)
-    assert "command ask failed" in caplog.text and "disk on fire" in caplog.text
+    assert logged in caplog.text and "disk on fire" in caplog.text
 
 
 # ---------------------------------------------------------------------------------------------------------

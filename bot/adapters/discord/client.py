@@ -12,15 +12,12 @@ from discord.ext import commands
 
 from bot.adapters.discord.ask import Ask
 from bot.adapters.discord.moderation import Moderation
-from bot.adapters.discord.render import Outgoing, notice
+from bot.adapters.discord.render import FAILURE, REFUSAL, Outgoing, notice
 from bot.adapters.discord.views import FeedbackButton, SuggestionButton, respond_kwargs
 from bot.service import Showbot
 from bot.settings import DiscordSettings
 
 logger = logging.getLogger(__name__)
-
-REFUSAL = "Sorry, only moderators (Manage Server permission) can use that command."
-FAILURE = "Sorry, something went wrong answering that. Please try again."
 
 
 def intents(settings: DiscordSettings) -> discord.Intents:

@@ -44,6 +44,9 @@ VOTE_PREFIX = "sb:vote:"
 ASK_TEMPLATE = r"sb:ask:(?P<show>[a-z0-9-]{0,63}):(?P<question>.+)"
 VOTE_TEMPLATE = r"sb:vote:(?P<question_id>[0-9]{1,18}):(?P<helpful>[01])"
 
+REFUSAL = "Sorry, only moderators (Manage Server permission) can use that command."
+FAILURE = "Sorry, something went wrong answering that. Please try again."
+
 _BROADCAST = re.compile(r"@(?=(?:everyone|here)\b)", re.IGNORECASE)
 _USER_OR_ROLE = re.compile(r"<@(!?|&)[0-9]{1,25}>")
 _ANSWERED_COLOUR = discord.Colour.blurple()

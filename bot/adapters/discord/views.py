@@ -8,6 +8,7 @@ restart, or by another shard's process) keep working without any view stored in 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import TYPE_CHECKING, Any, Self
 
@@ -17,10 +18,12 @@ from bot.adapters.discord.convert import where_from_interaction
 from bot.adapters.discord.render import (
     ASK_PREFIX,
     ASK_TEMPLATE,
+    FAILURE,
     VOTE_TEMPLATE,
     Button,
     Outgoing,
     feedback_thanks,
+    notice,
     reply_message,
 )
 
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from bot.adapters.discord.client import ShowbotClient
     from bot.service import Showbot
 
+logger = logging.getLogger(__name__)
 UIButton = discord.ui.Button[discord.ui.View]
 
 
@@ -51,11 +55,23 @@ class _ClickedButton(discord.ui.DynamicItem[UIButton], template=r"(?!)"):
         client: ShowbotClient = interaction.client
         return client.showbot
 
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """A failed click gets an apology (logged once), not Discord's bare "This interaction failed"."""
+        try:
+            await self.clicked(interaction)
+        except Exception:
+            logger.exception("%s button failed", type(self).__name__)
+            if not interaction.response.is_done():
+                await interaction.response.send_message(**respond_kwargs(notice(FAILURE)))
+
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
+        raise NotImplementedError
+
 
 class SuggestionButton(_ClickedButton, template=ASK_TEMPLATE):
     """A "did you mean" choice: clicking it asks that question and turns the message into the answer."""
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         question, show = self.parts()["question"], self.parts()["show"] or None
         where = where_from_interaction(interaction)
         reply = await asyncio.to_thread(self.showbot(interaction).ask, question, where, show=show)
@@ -65,12 +81,11 @@ class SuggestionButton(_ClickedButton, template=ASK_TEMPLATE):
 class FeedbackButton(_ClickedButton, template=VOTE_TEMPLATE):
     """Helpful / not helpful: recorded against the logged question, acknowledged only to the voter."""
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         question_id, helpful = int(self.parts()["question_id"]), self.parts()["helpful"] == "1"
         where = where_from_interaction(interaction)
         recorded = await asyncio.to_thread(self.showbot(interaction).feedback, question_id, where, helpful)
-        out = feedback_thanks(recorded)
-        await interaction.response.send_message(out.content, ephemeral=out.ephemeral)
+        await interaction.response.send_message(**respond_kwargs(feedback_thanks(recorded)))
 
 
 def to_view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
