@@ -247,8 +247,9 @@ def _remove_abandoned_temporaries(db_path: Path) -> None:
     """Delete the temporary files of builds that were killed midway (kill -9, power loss).
 
     A build holds an exclusive flock on its temporary file until it ends, and the kernel drops the lock
-    when the process dies, so a file we can lock that already holds data is abandoned. An empty one may
-    belong to a build that has only just created it, so it stays (it costs nothing).
+    when the process (and the fitting workers it forked, which share the lock) have exited, so a file we
+    can lock that already holds data is abandoned. An empty one may belong to a build that has only just
+    created it, so it stays (it costs nothing).
     """
     for path in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp"):
         try:

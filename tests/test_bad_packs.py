@@ -7,6 +7,7 @@ file without the suffix, so a huge file costs little in git); its expected.json 
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import json
@@ -216,6 +217,20 @@ def temporaries(db: Path) -> list[Path]:
     return sorted(db.parent.glob(f".{db.name}.*.tmp"))
 
 
+def wait_until_unlocked(paths: list[Path]) -> None:
+    """Until the killed build's lock is gone: its forked fitting workers share it until they have exited."""
+    deadline = time.monotonic() + 30
+    for path in paths:
+        with path.open("rb") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    assert time.monotonic() < deadline, "the killed build's processes never exited"
+                    time.sleep(0.01)
+
+
 def test_kill_9_mid_build_keeps_the_old_database_and_the_next_build_cleans_up(
     working_db: Path, tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
@@ -241,6 +256,7 @@ def test_kill_9_mid_build_keeps_the_old_database_and_the_next_build_cleans_up(
 
     leftovers = temporaries(working_db)
     assert leftovers, "kill -9 leaves the half-written file (nothing runs to remove it)"
+    wait_until_unlocked(leftovers)
     assert {n: v for n, v in fingerprint(working_db.parent).items() if n in before} == before
     assert_serves_the_old_data(working_db)
 
