@@ -67,6 +67,7 @@ class FakeSlack:
     def __init__(self, errors: dict[str, str] | None = None) -> None:
         self.calls: list[Call] = []
         self.errors = errors or {}  # Web API method -> the error Slack should answer it with
+        self.socket_url = "ws://127.0.0.1:9/"  # what apps.connections.open hands out (Socket Mode)
         self._changed = threading.Condition()
         fake = self
 
@@ -114,6 +115,8 @@ class FakeSlack:
             return {"ok": False, "error": self.errors[method]}
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER_ID, "bot_id": "BSHOW1", "team_id": "T0TEST", "user": "showbot"}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
         if method.startswith("chat.post"):
             return {"ok": True, "channel": payload.get("channel"), "ts": f"{time.time():.6f}"}
         return {"ok": True}
