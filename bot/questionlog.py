@@ -212,34 +212,46 @@ class QuestionLog:
         rows = self._read("select show from channel_shows where platform = ? and workspace = ? and channel = ?", [*key])
         return str(rows[0][0]) if rows else self._memory_shows.get(key)
 
-    def _since(self, since: datetime | None) -> str:
-        return since.astimezone(UTC).isoformat(timespec="seconds") if since else ""
+    @staticmethod
+    def _scope(since: datetime | None, scope: Where | None) -> tuple[str, list[object]]:
+        """SQL conditions on `q` for "since then, in this platform's workspace" (None: everywhere)."""
+        params: list[object] = [since.astimezone(UTC).isoformat(timespec="seconds") if since else ""]
+        sql = "q.at >= ?"
+        if scope is not None:
+            sql += " and q.platform = ? and q.workspace = ?"
+            params += [_storable(scope.platform), _storable(scope.workspace)]
+        return sql, params
 
-    def unanswered(self, since: datetime | None = None, limit: int = 10) -> list[Unanswered]:
+    def unanswered(
+        self, since: datetime | None = None, limit: int = 10, scope: Where | None = None
+    ) -> list[Unanswered]:
         """Most frequent questions that got no answer, a "did you mean", or a thumbs down."""
+        where, params = self._scope(since, scope)
         rows = self._read(
-            """
+            f"""
             select min(q.question), count(*),
                    sum(q.status = 'unknown'), sum(q.status = 'clarify'),
                    sum(exists(select 1 from votes v where v.question_id = q.id and v.helpful = 0))
             from questions q
-            where q.at >= ? and q.norm != '' and (q.status != 'answered'
+            where {where} and q.norm != '' and (q.status != 'answered'
                 or exists(select 1 from votes v where v.question_id = q.id and v.helpful = 0))
             group by q.norm order by count(*) desc, max(q.at) desc limit ?
             """,
-            [self._since(since), limit],
+            [*params, limit],
         )
         return [Unanswered(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
-    def stats(self, since: datetime | None = None) -> Stats:
+    def stats(self, since: datetime | None = None, scope: Where | None = None) -> Stats:
+        """Outcome and vote counts; `scope` limits them to one Discord server or Slack workspace."""
+        where, params = self._scope(since, scope)
         counts: dict[str, int] = dict(
-            self._read("select status, count(*) from questions where at >= ? group by status", [self._since(since)])
+            self._read(f"select status, count(*) from questions q where {where} group by status", params)
         )
         votes: dict[int, int] = dict(
             self._read(
-                "select v.helpful, count(*) from votes v join questions q on q.id = v.question_id"
-                " where q.at >= ? group by v.helpful",
-                [self._since(since)],
+                f"select v.helpful, count(*) from votes v join questions q on q.id = v.question_id"
+                f" where {where} group by v.helpful",
+                params,
             )
         )
         return Stats(
@@ -248,7 +260,7 @@ class QuestionLog:
             unknown=int(counts.get("unknown", 0)),
             helpful=int(votes.get(1, 0)),
             not_helpful=int(votes.get(0, 0)),
-            top_unanswered=tuple(self.unanswered(since, limit=5)),
+            top_unanswered=tuple(self.unanswered(since, limit=5, scope=scope)),
         )
 
     def prune(self, now: datetime | None = None) -> int:

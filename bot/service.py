@@ -239,11 +239,19 @@ class Showbot:
         except Exception as exc:  # a bad pack or a missing file must not kill the serving process
             logger.error("reload failed, still serving the previous fact base: %s", exc, extra={"event": "reload"})
 
-    def stats(self, since: datetime | None = None) -> Stats:
-        return self.log.stats(since)
+    def stats(self, since: datetime | None = None, scope: Where | None = None) -> Stats:
+        """`scope`: only questions from that Where's platform and workspace (one server's moderators)."""
+        return self.log.stats(since, scope)
 
-    def unanswered(self, since: datetime | None = None, limit: int = 10) -> list[Unanswered]:
-        return self.log.unanswered(since, limit)
+    def unanswered(
+        self, since: datetime | None = None, limit: int = 10, scope: Where | None = None
+    ) -> list[Unanswered]:
+        return self.log.unanswered(since, limit, scope)
+
+    def facts(self, show: str) -> dict[str, str]:
+        """Current fact id -> its representative question, for a moderator picking what to teach."""
+        index = self._router.base.show(show)
+        return {f.id: f.question for f in index.facts.values() if f.current == f.id}
 
     def close(self) -> None:
         self.log.close()

@@ -140,3 +140,21 @@ def test_cooldown_is_per_user() -> None:
     assert cooldown.wait("b", now=101.0) == 0
     assert cooldown.wait("a", now=103.5) == 0
     assert Cooldown(0).wait("a") == 0 and Cooldown(0).wait("a") == 0
+
+
+def test_stats_and_unanswered_can_be_scoped_to_one_workspace(etoile_showbot: Showbot) -> None:
+    other = Where(platform="discord", workspace="g2", channel="c9", user="u-9")
+    etoile_showbot.ask("who plays cheyenne?", FAN)
+    etoile_showbot.ask("what is the airspeed of a swallow", other)
+    etoile_showbot.ask("what is the airspeed of a swallow", Where(platform="slack", workspace="g2"))
+    mine = etoile_showbot.stats(scope=FAN)
+    assert (mine.total, mine.answered, mine.top_unanswered) == (1, 1, ())
+    theirs = etoile_showbot.unanswered(scope=other)
+    assert [u.asked for u in theirs] == [1], "the same workspace id on another platform is another workspace"
+    assert etoile_showbot.stats().total == 3
+
+
+def test_facts_lists_current_facts_only(etoile_showbot: Showbot) -> None:
+    facts = etoile_showbot.facts("etoile")
+    assert "renewal-cancelled" in facts and all(facts.values())
+    assert not any(f.startswith("renewal-") and f != "renewal-cancelled" for f in facts), "superseded ones are not"
