@@ -767,12 +767,14 @@ def test_moderators_set_the_channel_show_and_see_stats(etoile_showbot: Showbot, 
         assert "don't know a show" in data["content"]
 
         await h.interact(slash("ask", option("question", "@everyone good morning everyone")))
+        etoile_showbot.ask("what about another server's question", Where("discord", "some-other-guild", "1", "2"))
         data = only_response(await h.interact(subcommand("showbot", "stats", **MOD)))
         (embed,) = data["embeds"]
         fields = {f["name"]: f["value"] for f in embed["fields"]}
         assert fields["Unknown"] == "1" and "good morning everyone" in fields["Top unanswered"]
         data = only_response(await h.interact(subcommand("showbot", "unanswered", **MOD)))
         assert "good morning everyone" in data["embeds"][0]["description"]
+        assert "another server" not in str(data), "a server's moderators see only their server's questions"
 
     play(etoile_showbot, fake_discord, scenario)
 

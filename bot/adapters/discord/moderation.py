@@ -68,14 +68,14 @@ class Moderation(commands.GroupCog, group_name="showbot", group_description="Mod
             text = f"Reload failed; still answering from the previous knowledge.\n{exc}"
         await interaction.followup.send(**respond_kwargs(notice(text)))
 
-    @app_commands.command(name="stats", description="Questions answered and unknown, and the top unanswered.")
+    @app_commands.command(name="stats", description="This server's questions: answered, unknown, top unanswered.")
     async def stats(self, interaction: discord.Interaction[ShowbotClient]) -> None:
-        stats = await asyncio.to_thread(self.showbot.stats)
+        stats = await asyncio.to_thread(self.showbot.stats, scope=where_from_interaction(interaction))
         await interaction.response.send_message(**respond_kwargs(stats_message(stats)))
 
-    @app_commands.command(name="unanswered", description="The questions asked most that got no answer.")
+    @app_commands.command(name="unanswered", description="This server's most asked questions that got no answer.")
     async def unanswered(self, interaction: discord.Interaction[ShowbotClient]) -> None:
-        rows = await asyncio.to_thread(self.showbot.unanswered)
+        rows = await asyncio.to_thread(self.showbot.unanswered, scope=where_from_interaction(interaction))
         await interaction.response.send_message(**respond_kwargs(unanswered_message(rows)))
 
     @app_commands.command(name="teach", description="Make a question answer a fact (saved as a pack change).")
@@ -103,5 +103,4 @@ class Moderation(commands.GroupCog, group_name="showbot", group_description="Mod
         slug = self.showbot.channel_show(where) or (next(iter(shows)) if len(shows) == 1 else None)
         if slug is None:
             return {}
-        facts = self.showbot.router.base.show(slug).facts.values()
-        return {f.id: f.question for f in facts if f.current == f.id}
+        return self.showbot.facts(slug)
