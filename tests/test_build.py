@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import sqlite3
 from pathlib import Path
 
@@ -13,10 +15,12 @@ import bot.build
 from bot.build import build
 from bot.cli import cli
 from bot.faq_import import import_faq
+from bot.intent import SCALE, WORD_WEIGHT, IntentModel, features
 from bot.models import AskContext
 from bot.packs import PackError
 from bot.router import Router
 from bot.store import FactBase
+from bot.train import fit
 from tests.conftest import MOON, PACKS, folded
 
 
@@ -205,3 +209,49 @@ def test_many_packs_are_fitted_in_parallel_with_the_same_result(
 
     assert models(parallel) == models(serial)
     assert len(models(parallel)) == len(PACKS)
+
+
+def test_stored_intent_model_scores_like_a_plain_float_dot_product() -> None:
+    """The router adds fixed-point weights packed into big integers (fast in pure Python); the
+    probabilities must be what the softmax over ordinary float sums gives, negative weights included."""
+    examples = [
+        ("is there a season 2", "renewal"),
+        ("has it been renewed", "renewal"),
+        ("was it cancelled", "renewal"),
+        ("where can i watch it", "streaming"),
+        ("what platform is it on", "streaming"),
+        ("is it on netflix", "streaming"),
+        ("who plays the lead", "cast"),
+        ("who is in the cast", "cast"),
+    ]
+    model = IntentModel.from_json(json.loads(json.dumps(fit(examples).to_json())))
+    weights = model.weights
+    assert any(v < 0 for v in weights.values)
+    row = {f: j for j, f in enumerate(weights.features)}
+    unknown_idf = max(weights.idf)
+
+    def block(counts: dict[str, int], weight: float) -> list[float]:
+        sums, norm2 = [0.0] * len(model.intents), 0.0
+        for feature, tf in counts.items():
+            j = row.get(feature)
+            norm2 += (tf * (weights.idf[j] if j is not None else unknown_idf)) ** 2
+            if j is not None:
+                for c, v in zip(
+                    weights.cols[weights.bounds[j] : weights.bounds[j + 1]],
+                    weights.values[weights.bounds[j] : weights.bounds[j + 1]],
+                    strict=True,
+                ):
+                    sums[c] += tf * v / SCALE
+        return [weight * s / math.sqrt(norm2) if norm2 else 0.0 for s in sums]
+
+    for question in ("is it renewed for season 2", "where do i stream it", "who plays whom zzz", "qqq"):
+        words = question.split()
+        model_probs = dict(model.rank(words, limit=len(model.intents)).intents)
+        word_feats, char_feats = features(words)
+        scores = [
+            b + w + c
+            for b, w, c in zip(model.bias, block(word_feats, WORD_WEIGHT), block(char_feats, 1.0), strict=True)
+        ]
+        total = sum(math.exp(s) for s in scores)
+        for intent, s in zip(model.intents, scores, strict=True):
+            assert model_probs[intent] == pytest.approx(math.exp(s) / total, abs=1e-9)
