@@ -11,10 +11,13 @@ import logging
 import multiprocessing
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
+from bot.models import Answer, Status
 from bot.questionlog import QuestionLog, Where
 from bot.router import Router
 from bot.service import Showbot
@@ -72,3 +75,87 @@ def test_eight_processes_log_every_question(etoile_db: Path, tmp_path: Path) -> 
     assert users == PROCESSES
     print(f"\n{PROCESSES}x{QUESTIONS} logged questions: {total} rows in {wall:.1f}s wall ", end="")
     print(f"(asking, slowest process: {max(s for _, _, s in results):.1f}s)")
+
+
+# ------------------------------------------------------------------------- merging the logs of several nodes
+
+MERGE_SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "merge_question_logs.py"
+
+
+def answer(status: Status, text: str = "") -> Answer:
+    return Answer(status=status, text=text or "I don't know that one.", show="etoile")
+
+
+def snapshot(live: Path, copy: Path, how: str) -> None:
+    """What docs/scaling.md says to ship from a running node: an online backup or VACUUM INTO."""
+    with sqlite3.connect(live) as source:
+        if how == "backup":
+            with sqlite3.connect(copy) as target:
+                source.backup(target)
+            target.close()
+        else:
+            source.execute("vacuum into ?", [str(copy)])
+    source.close()
+
+
+def run_merge(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(MERGE_SCRIPT), *map(str, paths)], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_node_logs_merge_into_one_report(tmp_path: Path) -> None:
+    fan = Where("discord", "g1", "c1", "fan-1")
+    nodes = [QuestionLog(tmp_path / f"node{n}" / "showbot-log.db", salt=SALT) for n in (1, 2)]
+    lonely = QuestionLog(tmp_path / "node3" / "showbot-log.db")  # no SHOWBOT_USER_SALT: a random one
+    first = nodes[0].record("is there a season 3", fan, answer("unknown"))
+    nodes[0].record("who plays cheyenne", fan, answer("answered", "Lou de Laâge."))
+    second = nodes[1].record("is there a season 3", fan, answer("unknown"))
+    nodes[1].record("who is the director", fan, answer("clarify", "Did you mean ...?"))
+    lonely.record("is there a season 3", fan, answer("unknown"))
+    assert first is not None and second is not None
+    nodes[0].vote(first, "fan-9", helpful=True)
+    nodes[1].vote(second, "fan-9", helpful=False)
+    copies = []
+    for n, (log, how) in enumerate(zip([*nodes, lonely], ["backup", "vacuum", "backup"], strict=True), 1):
+        copies.append(tmp_path / f"copy{n}.db")
+        snapshot(log.path, copies[-1], how)  # taken while the nodes' logs are still open
+    for log in [*nodes, lonely]:
+        log.close()
+
+    merged = tmp_path / "report" / "merged.db"
+    merged.parent.mkdir()
+    for _ in range(2):  # running it again rebuilds the report: nothing is counted twice
+        result = run_merge(merged, *copies)
+        assert result.returncode == 0, result.stderr
+        assert "merged 5 questions and 2 votes from 3 log(s)" in result.stdout
+        assert "copy3.db hashes users with its own random salt" in result.stderr
+        assert "copy1.db" not in result.stderr and "copy2.db" not in result.stderr
+
+    report = QuestionLog(merged, salt=SALT)
+    stats = report.stats()
+    assert (stats.answered, stats.clarify, stats.unknown) == (1, 1, 3)
+    assert (stats.helpful, stats.not_helpful) == (1, 1)
+    top = report.unanswered()[0]
+    assert (top.question, top.asked, top.unknown, top.downvoted) == ("is there a season 3", 3, 3, 1)
+    with sqlite3.connect(merged) as conn:
+        voted = conn.execute(
+            "select q.platform, q.question, v.helpful from votes v join questions q on q.id = v.question_id"
+            " order by v.helpful"
+        ).fetchall()
+        hashes = conn.execute("select count(distinct user_hash) from questions").fetchone()[0]
+    conn.close()
+    report.close()
+    assert voted == [("discord", "is there a season 3", 0), ("discord", "is there a season 3", 1)]
+    assert hashes == 2, "one user: the same hash on the nodes sharing a salt, another on the lonely node"
+    assert sorted(p.name for p in merged.parent.iterdir()) == ["merged.db"]
+
+
+def test_a_failed_merge_leaves_the_old_report(tmp_path: Path) -> None:
+    merged = tmp_path / "merged.db"
+    merged.write_bytes(b"the previous report")
+    result = run_merge(merged, tmp_path / "missing.db")
+    assert result.returncode == 1
+    assert "missing.db" in result.stderr and "Traceback" not in result.stderr
+    assert merged.read_bytes() == b"the previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_home", "merged.db"]
