@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -106,6 +105,6 @@ def test_serve_http_answers_a_signed_slash_command(
         _, stderr = proc.communicate(timeout=20)
     assert TOKEN not in stderr and SECRET not in stderr
     assert "Traceback" not in stderr, stderr
+    assert f"Serving Slack on http://127.0.0.1:{port}/slack/events (1 worker)" in stderr
     if api == "unreachable":
         assert "unreachable" in stderr
-    assert os.environ.get("SLACK_BOT_TOKEN") is None

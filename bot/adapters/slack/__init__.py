@@ -97,6 +97,8 @@ def _serve_http(db_path: Path, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     os.environ["SHOWBOT_DB"] = str(db_path)  # the workers load their settings from the environment
+    processes = f"{workers} workers" if workers > 1 else "1 worker"
+    click.echo(f"Serving Slack on http://{host}:{port}/slack/events ({processes}). Press Ctrl-C to stop.", err=True)
     uvicorn.run(
         "bot.adapters.slack.server:create_app",
         factory=True,
