@@ -141,6 +141,7 @@ _SERIES_N = re.compile(r"\bseries (\d{1,2})\b")
 _REPEATS = re.compile(r"(.)\1{2,}")
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")
 _SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 
 
 def fold(text: str) -> str:
@@ -163,23 +164,32 @@ def sanitize(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """The canonical form of a question or phrasing: lowercase ASCII words separated by one space."""
-    t = fold(strip_markup(text))
-    t = t.replace("’", "'").replace("‘", "'").replace("`", "'")
-    t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(0)], t)
+    """The canonical form of a question or phrasing: lowercase ASCII words separated by one space.
+
+    Every phrasing of every pack goes through here at build time, so passes that cannot apply are skipped
+    (no quote: no contraction; no digit: no "s2" or "season 2"; no "season"/"series": no ordinal season).
+    """
+    if "<" in text or "@" in text or "://" in text:
+        text = strip_markup(text)
+    t = fold(text)
+    if "'" in t or "’" in t or "‘" in t or "`" in t:
+        t = t.replace("’", "'").replace("‘", "'").replace("`", "'")
+        t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(0)], t)
     t = _NON_WORD.sub(" ", t).replace("'", " ")
     t = _REPEATS.sub(r"\1\1", t)
     words = []
     for w in t.split():
         words.append(_CHAT.get(w, _NUMBER_WORDS.get(w, w)))
     t = " ".join(words)
-    t = _SEASON_GLUED.sub(r"\1 \2", t)
-    t = _SEASON_ABBREV.sub(
-        lambda m: f"season {int(m.group(1))}" + (f" episode {int(m.group(2))}" if m.group(2) else ""),
-        t,
-    )
-    t = _ORDINAL_SEASON.sub(lambda m: f"season {_ORDINALS[m.group(1)]}", t)
-    t = _SERIES_N.sub(r"season \1", t)
+    if _DIGIT.search(t):
+        t = _SEASON_GLUED.sub(r"\1 \2", t)
+        t = _SEASON_ABBREV.sub(
+            lambda m: f"season {int(m.group(1))}" + (f" episode {int(m.group(2))}" if m.group(2) else ""),
+            t,
+        )
+    if "season" in t or "series" in t:
+        t = _ORDINAL_SEASON.sub(lambda m: f"season {_ORDINALS[m.group(1)]}", t)
+        t = _SERIES_N.sub(r"season \1", t)
     return _SPACES.sub(" ", t).strip()
 
 
