@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import sqlite3
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -268,6 +269,8 @@ def atomic_database(db_path: Path, copy_existing: bool = False) -> Iterator[sqli
     _remove_abandoned_temporaries(db_path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
     fcntl.flock(fd, fcntl.LOCK_EX)  # until this build ends: tells other builds the file is in use
+    # mkstemp's 0600 would hide the new file from a bot running as another user: keep the old file's mode.
+    os.fchmod(fd, stat.S_IMODE(db_path.stat().st_mode) if db_path.is_file() else 0o644)
     tmp = Path(tmp_name)
     try:
         if copy_existing and db_path.exists():

@@ -169,3 +169,14 @@ def test_rebuild_under_a_uri_character_path_keeps_imported_shows(tmp_path: Path)
     answer = Router(FactBase(db)).ask("when is the meetup", AskContext(default_show="fan-club"))
     assert answer.status == "answered"
     assert "saturday" in folded(answer.text)
+
+
+def test_a_rebuilt_fact_base_keeps_its_file_mode(tmp_path: Path) -> None:
+    """Built by a curator, read by the bot's own user: a new file is world-readable, a rebuild keeps the mode."""
+    knowledge = write_synthetic_knowledge(tmp_path / "knowledge")
+    db = tmp_path / "data" / "showbot.db"
+    build(knowledge, db)
+    assert db.stat().st_mode & 0o777 == 0o644
+    db.chmod(0o640)
+    build(knowledge, db)
+    assert db.stat().st_mode & 0o777 == 0o640
