@@ -29,7 +29,6 @@ class Server:
     """Routes `/healthz` itself and everything else to bolt; closes the service when the server stops."""
 
     def __init__(self, app: App, showbot: Showbot, seen: SeenEvents) -> None:
-        self.app = app
         self.showbot = showbot
         self.seen = seen
         self.slack = SlackRequestHandler(app, path=EVENTS_PATH)
