@@ -265,7 +265,8 @@ def test_ephemeral_setting_shows_answers_only_to_the_asker(etoile_showbot: Showb
         _, hook = harness.command("who plays jack?")
         assert harness.reply_to(hook)["response_type"] == "ephemeral"
         harness.event(mention(f"<@{BOT_USER_ID}> who plays jack?", "600.1", channel="C0EPH", user="UEPH"), "Ev600")
-        (call,) = fake.wait_for(lambda _: bool(messages_to(fake, "C0EPH")))[-1:]
+        fake.wait_for(lambda _: bool(messages_to(fake, "C0EPH")))
+        (call,) = messages_to(fake, "C0EPH")
         assert call.method == "chat.postEphemeral" and call.payload["user"] == "UEPH"
     finally:
         harness.stop()
@@ -334,10 +335,19 @@ def test_app_mention_is_answered_once_even_when_also_delivered_as_a_message(
     assert all(BOT_USER_ID not in a for a in answers)
 
 
+def test_a_mention_inside_a_thread_is_answered_in_the_thread(slack: SlackHarness, fake: FakeSlack) -> None:
+    event = {**mention(f"<@{BOT_USER_ID}> who plays jack?", "800.2", channel="C0THREAD"), "thread_ts": "800.1"}
+    slack.event(event, "Ev800")
+    fake.wait_for(lambda _: bool(messages_to(fake, "C0THREAD")))
+    (call,) = messages_to(fake, "C0THREAD")
+    assert call.payload["thread_ts"] == "800.1"
+
+
 def test_direct_message_is_answered(slack: SlackHarness, fake: FakeSlack) -> None:
     event = {"type": "message", "channel_type": "im", "channel": "D0DM01", "user": "UFANDM", "ts": "200.1"}
     assert slack.event({**event, "text": "is there a season 2?"}, "Ev100") == 200
-    (call,) = fake.wait_for(lambda _: bool(messages_to(fake, "D0DM01")))[-1:]
+    fake.wait_for(lambda _: bool(messages_to(fake, "D0DM01")))
+    (call,) = messages_to(fake, "D0DM01")
     assert call.method == "chat.postMessage" and "season" in " ".join(mrkdwn_texts(call.payload)).lower()
 
 
@@ -366,7 +376,8 @@ def test_a_retried_event_is_answered_once(slack: SlackHarness, fake: FakeSlack) 
 
 def test_a_spoiler_asked_by_mention_is_posted_ephemerally(slack: SlackHarness, fake: FakeSlack) -> None:
     slack.event(mention(f"<@{BOT_USER_ID}> how does it end?", "500.1", channel="C0SPOIL", user="UASKER"), "Ev500")
-    (call,) = fake.wait_for(lambda _: bool(messages_to(fake, "C0SPOIL")))[-1:]
+    fake.wait_for(lambda _: bool(messages_to(fake, "C0SPOIL")))
+    (call,) = messages_to(fake, "C0SPOIL")
     assert call.method == "chat.postEphemeral" and call.payload["user"] == "UASKER"
 
 

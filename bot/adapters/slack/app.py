@@ -67,9 +67,9 @@ class SeenEvents:
         logger.warning("Slack event de-duplication keeps to this process (%s)", exc)
         self._conn = None
 
-    def first(self, key: str) -> bool:
-        """True the first time `key` is seen (within the time-to-live), False for every repeat."""
-        now = time.time()
+    def first(self, key: str, now: float | None = None) -> bool:
+        """True the first time `key` is seen (or once its time-to-live is over), False for every repeat."""
+        now = time.time() if now is None else now
         with self._lock:
             if self._conn is not None:
                 try:
@@ -88,7 +88,10 @@ class SeenEvents:
         self._inserts += 1
         if self._inserts % 1000 == 0:
             self._conn.execute("delete from seen where at < ?", [now - self.ttl])
-        cursor = self._conn.execute("insert or ignore into seen values (?, ?)", [key, now])
+        cursor = self._conn.execute(
+            "insert into seen values (?, ?) on conflict (key) do update set at = excluded.at where seen.at < ?",
+            [key, now, now - self.ttl],
+        )
         return cursor.rowcount == 1
 
     def close(self) -> None:
