@@ -29,7 +29,7 @@ from bot.shows import alias_pattern, strip_exact_mentions
 from bot.store import read_only_uri
 from bot.text import normalize
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PACKS_PER_WORKER = 8  # below this many packs per core, starting worker processes costs more than it saves
 SHOW_TABLES = (
     "show_aliases",

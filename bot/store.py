@@ -19,7 +19,7 @@ from bot.entities import NameMatcher, Person
 from bot.intent import IntentModel
 from bot.models import Source
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_LOADED_SHOWS = 64  # a long-running bot in many servers must not keep every pack in memory
 
 

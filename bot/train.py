@@ -4,15 +4,17 @@ Softmax regression by mini-batch Adagrad in a seeded order, so a build is determ
 updates only its true intent and the few intents with the largest gradient, which keeps the weights
 sparse enough to score in pure Python at question time.
 
-The acceptance threshold is calibrated from the pack itself: the pack is split in two folds, each is
-scored by a model trained on the other, and the threshold is a low quantile of the confidences of the
-held-out phrasings that were ranked correctly. Packs differ (10 or 50 phrasings per intent shift good
-thresholds by 2x), so no fixed number would transfer.
+The acceptance threshold is calibrated from the pack itself: every other phrasing of each intent is
+held out and scored by a model trained on the rest, and the threshold is a fraction of a low quantile
+of the confidences of the held-out phrasings that were ranked correctly. Packs differ (10 or 50
+phrasings per intent shift good thresholds by 2x), so no fixed number would transfer. The same
+held-out scores give the softmax sharpness the router uses to compare two intents' probabilities.
 """
 
 from __future__ import annotations
 
 import itertools
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -96,12 +98,13 @@ def _sparse_weights(vocab: dict[str, int], idf: Floats, weights: Floats | Sparse
     keep = np.abs(ws) > prune
     feature_of, cols, ws = feature_of[keep], cols[keep], ws[keep]
     idf64 = idf.astype(np.float64)
+    values = np.clip(np.rint(ws.astype(np.float64) * idf64[feature_of] * SCALE), -(2**31) + 1, 2**31 - 1)
     return SparseWeights(
         features=list(vocab),  # in id order: the vocabulary is filled in order
-        idf=np.round(idf64, 5).tolist(),
-        bounds=np.searchsorted(feature_of, np.arange(len(vocab) + 1)).tolist(),
-        cols=cols.tolist(),
-        values=np.rint(ws.astype(np.float64) * idf64[feature_of] * SCALE).astype(np.int64).tolist(),
+        idf=array("f", idf.astype(np.float32).tobytes()),
+        bounds=array("i", np.searchsorted(feature_of, np.arange(len(vocab) + 1)).astype(np.int32).tobytes()),
+        cols=array("i", cols.astype(np.int32).tobytes()),
+        values=array("i", values.astype(np.int32).tobytes()),
     )
 
 
