@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bot.text import normalize
+
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 RELIABILITY = {"high": 2, "medium": 1, "low": 0}
 ROLES = ("main", "recurring", "guest")
@@ -311,7 +313,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 )
                 url = None
             reliability = item.get("reliability", "medium")
-            if reliability not in RELIABILITY:
+            if not isinstance(reliability, str) or reliability not in RELIABILITY:
                 c.report(
                     f"reliability must be one of {', '.join(RELIABILITY)}, got {reliability!r}",
                     "sources",
@@ -365,10 +367,19 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
             if not isinstance(topic, str) or not topic.strip():
                 c.report("'topic' must be a non-empty string", "facts", i, "topic")
                 topic = ident
+            questions = c.strings(item, "questions", "facts", i, required=True)
+            for question in questions:
+                if not normalize(question):
+                    c.report(
+                        f"{question!r} has no words to match (emoji and punctuation are ignored)",
+                        "facts",
+                        i,
+                        "questions",
+                    )
             fact = FactEntry(
                 id=ident,
                 topic=topic.strip(),
-                questions=c.strings(item, "questions", "facts", i, required=True),
+                questions=questions,
                 answer=c.string(item, "answer", "facts", i),
                 as_of=c.date(item, "as_of", "facts", i, required=True) or "",
                 sources=refs,
@@ -394,7 +405,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 i,
             )
             role = item.get("role", "main")
-            if role not in ROLES:
+            if not isinstance(role, str) or role not in ROLES:
                 c.report(f"role must be one of {', '.join(ROLES)}, got {role!r}", "people", i, "role")
                 role = "main"
             refs = c.strings(item, "sources", "people", i, required=True)

@@ -7,6 +7,7 @@ file without the suffix, so a huge file costs little in git); its expected.json 
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import gzip
 import hashlib
@@ -21,6 +22,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.build import build
 from bot.cli import cli
@@ -49,6 +52,7 @@ REQUIRED = {
     "bad-url-ftp",
     "bad-url-javascript",
     "bad-url-no-scheme",
+    "wrong-type-reliability-list",
     "empty-show-file",
     "binary-garbage",
     "bom-and-unknown-source",
@@ -186,6 +190,66 @@ def test_a_leading_bom_is_accepted(knowledge: Path, tmp_path: Path) -> None:
     assert {p.slug for p in load_packs(knowledge)} == {"moonfall", "harbor-lights"}
     build(knowledge, tmp_path / "bom.db")
     assert_serves_the_old_data(tmp_path / "bom.db")
+
+
+# ------------------------------------------------------------------------------- any TOML a curator could write
+
+
+def toml_value(value: object) -> str:
+    """Just enough of a TOML writer for the generated values (the standard library only reads TOML)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | dt.date):
+        return str(value) if isinstance(value, int) else value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(map(toml_value, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+FIELDS = {
+    "show": ("title", "aliases", "extra"),
+    "sources": ("id", "title", "outlet", "url", "published", "reliability", "note", "extra"),
+    "facts": ("id", "topic", "questions", "answer", "as_of", "sources", "spoiler", "supersedes", "extra"),
+    "people": ("id", "actor", "character", "actor_aliases", "character_aliases", "role", "sources", "extra"),
+}
+scalars = st.one_of(
+    st.text(max_size=8),
+    st.integers(),
+    st.booleans(),
+    st.dates(),
+    st.sampled_from(["s1", "f1", "f2", "high", "guest", "https://x.example/a", "ftp://x", "2025-13-01", "🤔"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["id", "a"]), inner),
+    max_leaves=6,
+)
+
+
+def entries(table: str) -> st.SearchStrategy[str]:
+    entry = st.dictionaries(st.sampled_from(FIELDS[table]), values, max_size=len(FIELDS[table]))
+    lines = entry.map(lambda e: "".join(f"{k} = {toml_value(v)}\n" for k, v in e.items()))
+    if table == "show":
+        return lines
+    return st.lists(lines, max_size=4).map(lambda blocks: "".join(f"[[{table}]]\n{b}\n" for b in blocks))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(show=entries("show"), sources=entries("sources"), facts=entries("facts"), people=entries("people"))
+def test_any_pack_loads_or_reports_problems(tmp_path: Path, show: str, sources: str, facts: str, people: str) -> None:
+    """Wrong types anywhere (lists for words, tables for lists, numbers for dates): PackError, never a crash."""
+    knowledge = tmp_path / "fuzz"
+    shutil.rmtree(knowledge, ignore_errors=True)
+    texts = {"show.toml": show, "sources.toml": sources, "facts.toml": facts, "people.toml": people}
+    for name, text in texts.items():
+        (knowledge / "pack").mkdir(parents=True, exist_ok=True)
+        (knowledge / "pack" / name).write_text(text, encoding="utf-8")
+    try:
+        load_packs(knowledge)
+    except PackError as exc:
+        assert all(p.line >= 0 and p.message for p in exc.problems)
 
 
 # ----------------------------------------------------------------------------------------- kill -9 mid-build
