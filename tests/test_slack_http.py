@@ -288,9 +288,12 @@ def test_admin_sets_the_channel_show_and_reads_stats(slack: SlackHarness, etoile
     assert "now about Étoile" in slack.reply_to(hook)["text"]
     assert etoile_showbot.channel_show(Where("slack", TEAM, CHANNEL, ADMIN)) == "etoile"
     slack.reply_to(slack.command("what is the capital of france")[1])
+    etoile_showbot.ask("what is the capital of spain", Where("slack", "T0OTHER", "C1", "U1"))  # another workspace
     _, hook = slack.command("stats", user=ADMIN)
     stats = slack.reply_to(hook)
-    assert stats["response_type"] == "ephemeral" and "1 unknown" in stats["text"]
+    assert stats["response_type"] == "ephemeral" and "1 question: 0 answered, 0 clarify, 1 unknown" in stats["text"]
+    _, hook = slack.command("unanswered", user=ADMIN)
+    assert "capital of france" in slack_text(slack.reply_to(hook)) and "spain" not in slack_text(slack.reply_to(hook))
     _, hook = slack.command("set-show severance", user=ADMIN)
     assert "don't know a show" in slack.reply_to(hook)["text"]
 

@@ -273,9 +273,9 @@ class Listeners:
         if name == "set-show":
             return blocks.notice(self.set_show(argument, where))
         if name == "stats":
-            return blocks.notice(blocks.stats_text(self.showbot.stats()))
+            return blocks.notice(blocks.stats_text(self.showbot.stats(scope=where)))
         if name == "unanswered":
-            return blocks.notice(blocks.unanswered_text(self.showbot.unanswered()))
+            return blocks.notice(blocks.unanswered_text(self.showbot.unanswered(scope=where)))
         if name == "teach":
             return blocks.notice(self.teach(argument))
         try:

@@ -235,7 +235,8 @@ def stats_text(stats: Stats) -> str:
     votes = stats.helpful + stats.not_helpful
     helpful = f"{stats.helpful}/{votes} helpful" if votes else "no votes yet"
     lines = [
-        f"{stats.total} questions: {stats.answered} answered, {stats.clarify} clarify, {stats.unknown} unknown; "
+        f"{stats.total} question{'' if stats.total == 1 else 's'}: {stats.answered} answered, "
+        f"{stats.clarify} clarify, {stats.unknown} unknown; "
         f"{helpful}."
     ]
     if stats.top_unanswered:
