@@ -15,6 +15,7 @@ import logging
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,6 +60,7 @@ create table if not exists channel_shows (
     primary key (platform, workspace, channel)
 );
 """
+SHOW_CACHE_SECONDS = 5.0
 MAX_LOGGED_CHARS = 2000  # a 100,000-character paste is logged as its first 2,000
 
 
@@ -113,7 +115,9 @@ class QuestionLog:
         self._warned = False
         self._conn: sqlite3.Connection | None = None
         self._salt = salt
-        self._memory_shows: dict[tuple[str, str, str], str] = {}
+        # Channel default shows, read on every question: cached, and re-read after SHOW_CACHE_SECONDS so
+        # a moderator's change in another worker process shows up soon. Also the store when degraded.
+        self._shows: dict[tuple[str, str, str], tuple[str | None, float]] = {}
         try:
             self._conn = self._connect()
         except (sqlite3.Error, OSError) as exc:
@@ -200,17 +204,26 @@ class QuestionLog:
 
     def set_channel_show(self, where: Where, show: str | None) -> None:
         key = (_storable(where.platform), _storable(where.workspace), _storable(where.channel))
+        self._shows[key] = (show, float("inf") if self._conn is None else time.monotonic())
         if show is None:
-            self._memory_shows.pop(key, None)
             self._write("delete from channel_shows where platform = ? and workspace = ? and channel = ?", [*key])
-            return
-        self._memory_shows[key] = show
-        self._write("insert or replace into channel_shows values (?, ?, ?, ?, ?)", [*key, show, _now()])
+        else:
+            self._write("insert or replace into channel_shows values (?, ?, ?, ?, ?)", [*key, show, _now()])
 
     def channel_show(self, where: Where) -> str | None:
         key = (_storable(where.platform), _storable(where.workspace), _storable(where.channel))
+        cached = self._shows.get(key)
+        now = time.monotonic()
+        if cached is not None and (self._conn is None or now - cached[1] < SHOW_CACHE_SECONDS):
+            return cached[0]
+        if self._conn is None:
+            return None
         rows = self._read("select show from channel_shows where platform = ? and workspace = ? and channel = ?", [*key])
-        return str(rows[0][0]) if rows else self._memory_shows.get(key)
+        show = str(rows[0][0]) if rows else None
+        if len(self._shows) > 100_000:
+            self._shows.clear()
+        self._shows[key] = (show, now)
+        return show
 
     @staticmethod
     def _scope(since: datetime | None, scope: Where | None) -> tuple[str, list[object]]:

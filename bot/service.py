@@ -22,7 +22,7 @@ from bot.models import Answer, AskContext
 from bot.questionlog import QuestionLog, Stats, Unanswered, Where
 from bot.router import Router
 from bot.settings import Settings
-from bot.store import FactBase
+from bot.store import FactBase, StoreError
 from bot.text import MAX_QUESTION_CHARS, normalize, sanitize
 
 TAUGHT_HEADER = (
@@ -70,6 +70,17 @@ class Cooldown:
         return 0.0
 
 
+FOLLOW_SECONDS = 1.0  # how often a question checks whether the fact base file was replaced
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns
+
+
 class Showbot:
     def __init__(self, settings: Settings, router: Router, log: QuestionLog) -> None:
         self.settings = settings
@@ -78,6 +89,8 @@ class Showbot:
         self._router = router
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
+        self._identity = _file_identity(router.base.path)
+        self._checked = time.monotonic()
 
     @classmethod
     def open(
@@ -118,6 +131,7 @@ class Showbot:
 
     def ask(self, question: str, where: Where, *, addressed: bool = True, show: str | None = None) -> Reply:
         """Answer and log one question. `show` (e.g. a slash command's option) beats the channel default."""
+        self._follow_rebuilds()
         default = show or self.log.channel_show(where)
         context = AskContext(platform=where.platform, default_show=default, addressed=addressed)  # type: ignore[arg-type]
         started = time.perf_counter()
@@ -140,6 +154,36 @@ class Showbot:
             },
         )
         return Reply(answer, question_id)
+
+    def _follow_rebuilds(self) -> None:
+        """Swap in a fact base another process rebuilt (`showbot build`, a teach in another worker, a deploy).
+
+        Builds rename a complete new file into place, so a changed inode means a whole new build: every
+        worker and node picks it up within a second, without a signal.
+        """
+        now = time.monotonic()
+        if now - self._checked < FOLLOW_SECONDS:
+            return
+        self._checked = now
+        path = self._router.base.path
+        identity = _file_identity(path)
+        if identity is None or identity == self._identity or not self._reload_lock.acquire(blocking=False):
+            return
+        try:
+            self._identity = identity  # also when opening fails: one error per new file, not per question
+            router = Router(FactBase(path), self.settings.router)
+            with self._lock:
+                self._router = router
+            logger.info("the fact base was rebuilt: now answering from it", extra={"event": "reload"})
+        except StoreError as exc:
+            logger.error("the new fact base cannot be used, still answering from the previous one: %s", exc)
+        finally:
+            self._reload_lock.release()
+
+    def _swap(self, router: Router) -> None:
+        with self._lock:
+            self._router = router
+            self._identity = _file_identity(router.base.path)
 
     def feedback(self, question_id: int, where: Where, helpful: bool) -> bool:
         return self.log.vote(question_id, where.user, helpful)
@@ -172,8 +216,7 @@ class Showbot:
             path = self._router.base.path
             ensure_database(self.settings, path, logger.info)
             router = Router(FactBase(path), self.settings.router)
-            with self._lock:
-                self._router = router
+            self._swap(router)
         titles = router.base.titles
         return f"Reloaded: {len(titles)} show(s) ({', '.join(titles.values())})."
 
@@ -220,8 +263,7 @@ class Showbot:
                     path.write_bytes(before)
                 raise TeachError(f"the pack did not build with that phrasing, nothing changed: {exc}") from None
             router = Router(FactBase(base.path), self.settings.router)
-            with self._lock:
-                self._router = router
+            self._swap(router)
         logger.info("taught a phrasing", extra={"event": "teach", "show": slugs[0], "fact": fact_id})
         return f'Taught: "{text}" now answers with {fact_id} ({router.base.titles[slugs[0]]}); saved in {path}.'
 

@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.build import build
 from bot.questionlog import QuestionLog, Where
 from bot.router import Router
@@ -97,3 +99,17 @@ def test_sighup_reloads_a_database_rebuilt_by_another_process(tmp_path: Path) ->
             time.sleep(0.02)
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_fact_base_rebuilt_elsewhere_is_followed_without_a_signal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several workers or nodes: a teach in one, or a deploy's new file, reaches the others by itself."""
+    monkeypatch.setattr("bot.service.FOLLOW_SECONDS", 0.0)
+    showbot, knowledge = make_showbot(tmp_path)
+    assert showbot.ask("tell me the reload marker", Where()).answer.fact_id is None
+    edit_pack(knowledge, add_marker=True)
+    build(knowledge, showbot.router.base.path)
+    assert showbot.ask("tell me the reload marker", Where()).answer.fact_id == "reload-marker"
+    (tmp_path / "kb.db").write_bytes(b"not a database at all")  # a botched copy onto the node
+    assert showbot.ask("tell me the reload marker", Where()).answer.fact_id == "reload-marker", "keeps serving"
