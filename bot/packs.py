@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bot.shows import alias_pattern, strip_exact_mentions
 from bot.text import normalize
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -339,6 +340,8 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 c.report(f"unknown source id '{ref}' (not in sources.toml)", table, i, "sources")
 
     facts: list[FactEntry] = []
+    names = [n for n in (normalize(x) for x in (title, slug.replace("-", " "), *aliases)) if n]
+    own_names = alias_pattern(names or [slug])
     path = directory / "facts.toml"
     if path.is_file() and (read := _read_toml(path, problems)):
         data, loc = read
@@ -372,6 +375,14 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 if not normalize(question):
                     c.report(
                         f"{question!r} has no words to match (emoji and punctuation are ignored)",
+                        "facts",
+                        i,
+                        "questions",
+                    )
+                elif not strip_exact_mentions(normalize(question), own_names):
+                    c.report(
+                        f"{question!r} is only the show's name, which is removed before matching: "
+                        "write what fans would ask about it",
                         "facts",
                         i,
                         "questions",

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.faq_import import import_faq
 from bot.models import Answer, AskContext
 from bot.questionlog import MAX_LOGGED_CHARS, QuestionLog, Where
 from bot.render import render_plain
@@ -220,3 +221,20 @@ def test_batch_mode_answers_a_file_of_hostile_bytes(etoile_db_copy: Path, cli_en
         assert len(data["answer"]) <= MAX_TEXT
         assert not PINGS.search(data["answer"])
     assert answers[-1]["status"] == "answered"
+
+
+# ------------------------------------------------------------------------------ a show with nothing to match
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="bot/intent.py IntentModel.rank: max() of no scores when every phrasing was only the show's name",
+)
+def test_a_show_whose_phrasings_are_only_its_name_does_not_crash(tmp_path: Path) -> None:
+    """Packs now reject such phrasings (see the bad-pack corpus); an FAQ sheet still gets them through."""
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text("question,answer\nlost,A show about an island.\nLost?,A show about an island.\n", "utf-8")
+    db = tmp_path / "lost.db"
+    import_faq(sheet, "lost", "Lost", db)
+    assert_safe(Router(FactBase(db)).ask("is there a season 2"))
