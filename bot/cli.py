@@ -168,17 +168,22 @@ def ask(db_path: Path | None, show: str | None, as_json: bool, question: tuple[s
 
     if not question and sys.stdin.isatty():
         raise click.UsageError("give a QUESTION, or pipe questions on standard input (one per line)")
+    from bot.store import StoreError
+
     showbot = _showbot(db_path, show)
     where = console_where()
-    if question:
-        answer = showbot.ask(" ".join(question), where, show=show).answer
-        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render_plain(answer))
-        return
-    out = sys.stdout
-    for raw in sys.stdin.buffer:  # bytes: one undecodable line must not end the batch
-        answer = showbot.ask(raw.decode("utf-8", errors="replace").rstrip("\r\n"), where, show=show).answer
-        out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
-    out.flush()
+    try:  # a fact base damaged after it opened is found while answering
+        if question:
+            answer = showbot.ask(" ".join(question), where, show=show).answer
+            click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render_plain(answer))
+            return
+        out = sys.stdout
+        for raw in sys.stdin.buffer:  # bytes: one undecodable line must not end the batch
+            answer = showbot.ask(raw.decode("utf-8", errors="replace").rstrip("\r\n"), where, show=show).answer
+            out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+        out.flush()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.packs import SLUG_RE, FactEntry, Pack, SourceEntry
+from bot.store import read_only_uri
 
 
 class SheetError(ValueError):
@@ -145,7 +146,7 @@ def existing_title(db_path: Path, slug: str) -> str | None:
     if not db_path.exists():
         return None
     try:
-        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        with sqlite3.connect(read_only_uri(db_path), uri=True) as conn:
             row = conn.execute("select title from shows where slug = ?", [slug]).fetchone()
     except sqlite3.Error:
         return None

@@ -200,6 +200,8 @@ class IntentModel:
         scores = [
             b + w * word_scale + c * char_scale for b, w, c in zip(self.bias, word_fields, char_fields, strict=True)
         ]
+        if not scores:  # an FAQ sheet whose phrasings were only the show's name: nothing to rank
+            return Ranking((), self.threshold, self.sharpness)
         top = max(scores)
         total = sum(math.exp(s - top) for s in scores)
         best = heapq.nlargest(limit, range(len(scores)), key=scores.__getitem__)

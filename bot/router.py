@@ -89,6 +89,8 @@ class Router:
             target = index.facts[intent].current if intent in index.facts else intent
             pooled[target] = pooled.get(target, 0.0) + p
         ranked = sorted(pooled.items(), key=lambda kv: -kv[1])
+        if not ranked:
+            return _unknown(index, UNKNOWN_TEXT)
         best, confidence = ranked[0]
         # Name questions ("who is X" / "who plays X") about the same person are one answer, not a dilemma.
         rivals = [(t, p) for t, p in ranked[1:] if not (t in REQUIRED_SLOT and best in REQUIRED_SLOT)]

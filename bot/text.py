@@ -134,7 +134,7 @@ _ORDINALS = {
     "5th": "5",
     "6th": "6",
 }
-_ORDINAL_SEASON = re.compile(r"\b(" + "|".join(_ORDINALS) + r") (season|series)\b")
+_ORDINAL_SEASON = re.compile(r"\b(" + "|".join(_ORDINALS) + r") (season|series)\b(?! \d)")
 _SEASON_ABBREV = re.compile(r"\bs(\d{1,2})(?:\s?e(\d{1,3}))?\b")
 _SEASON_GLUED = re.compile(r"\b(season|series|episode)(\d{1,3})\b")
 _SERIES_N = re.compile(r"\bseries (\d{1,2})\b")
@@ -148,7 +148,7 @@ def fold(text: str) -> str:
     """Lowercase and strip accents: "Étoile" and "etoile" must be the same word."""
     if text.isascii():  # most text: nothing to decompose (saves a pass per character)
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text).casefold()
     folded = "".join(c for c in decomposed if not unicodedata.combining(c))
     return folded.replace("œ", "oe").replace("æ", "ae").replace("ø", "o").replace("ł", "l")
 

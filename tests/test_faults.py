@@ -105,10 +105,6 @@ def test_a_damaged_page_is_reported_when_read_with_the_hint(etoile_db: Path, tmp
         router.ask("who plays cheyenne", AskContext(default_show="etoile"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/cli.py `ask` does not catch a StoreError raised while answering (only while opening)",
-)
 def test_showbot_ask_reports_a_damaged_page_without_a_traceback(
     etoile_db: Path, tmp_path: Path, run_cli: RunCli
 ) -> None:
