@@ -60,4 +60,4 @@ def ensure_database(settings: Settings, db_path: Path, notify: Callable[[str], N
 def open_router(settings: Settings, db_path: Path | None, notify: Callable[[str], None]) -> Router:
     path = db_path or settings.db_path
     ensure_database(settings, path, notify)
-    return Router(FactBase(path), settings.router)
+    return Router(FactBase(path, settings.loaded_shows), settings.router)

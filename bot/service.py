@@ -171,7 +171,7 @@ class Showbot:
             return
         try:
             self._identity = identity  # also when opening fails: one error per new file, not per question
-            router = Router(FactBase(path), self.settings.router)
+            router = Router(FactBase(path, self.settings.loaded_shows), self.settings.router)
             with self._lock:
                 self._router = router
             logger.info("the fact base was rebuilt: now answering from it", extra={"event": "reload"})
@@ -215,7 +215,7 @@ class Showbot:
         with self._reload_lock:
             path = self._router.base.path
             ensure_database(self.settings, path, logger.info)
-            router = Router(FactBase(path), self.settings.router)
+            router = Router(FactBase(path, self.settings.loaded_shows), self.settings.router)
             self._swap(router)
         titles = router.base.titles
         return f"Reloaded: {len(titles)} show(s) ({', '.join(titles.values())})."
@@ -262,7 +262,7 @@ class Showbot:
                 else:
                     path.write_bytes(before)
                 raise TeachError(f"the pack did not build with that phrasing, nothing changed: {exc}") from None
-            router = Router(FactBase(base.path), self.settings.router)
+            router = Router(FactBase(base.path, self.settings.loaded_shows), self.settings.router)
             self._swap(router)
         logger.info("taught a phrasing", extra={"event": "teach", "show": slugs[0], "fact": fact_id})
         return f'Taught: "{text}" now answers with {fact_id} ({router.base.titles[slugs[0]]}); saved in {path}.'

@@ -16,6 +16,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_KNOWLEDGE = PACKAGE_DIR.parent / "knowledge"
 SLACK_API_URL = "https://slack.com/api/"
+# Packs a process keeps in memory (~1 MiB each): a long-running bot in many servers must not hold every one.
+DEFAULT_LOADED_SHOWS = 64
 
 
 class SettingsError(ValueError):
@@ -178,6 +180,7 @@ class Settings:
     router: RouterSettings = RouterSettings()
     log: LogSettings = LogSettings()
     cooldown_seconds: float = 3.0  # per user, in the chat adapters
+    loaded_shows: int = DEFAULT_LOADED_SHOWS  # the least recently asked beyond it load again when asked
     log_level: str = "WARNING"
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
@@ -209,6 +212,7 @@ class Settings:
                 json=env.flag("SHOWBOT_LOG_JSON", False),
             ),
             cooldown_seconds=env.number("SHOWBOT_COOLDOWN_SECONDS", 3.0),
+            loaded_shows=env.integer("SHOWBOT_LOADED_SHOWS", DEFAULT_LOADED_SHOWS, minimum=1) or DEFAULT_LOADED_SHOWS,
             log_level=level,
             discord=DiscordSettings(
                 token=env.secret("DISCORD_TOKEN"),

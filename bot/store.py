@@ -18,9 +18,9 @@ from typing import Any
 from bot.entities import NameMatcher, Person
 from bot.intent import IntentModel
 from bot.models import Source
+from bot.settings import DEFAULT_LOADED_SHOWS
 
 SCHEMA_VERSION = 3
-MAX_LOADED_SHOWS = 64  # a long-running bot in many servers must not keep every pack in memory
 
 
 class StoreError(Exception):
@@ -58,7 +58,7 @@ def read_only_uri(path: Path) -> str:
 
 
 class FactBase:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_loaded: int = DEFAULT_LOADED_SHOWS) -> None:
         if not path.is_file():
             raise StoreError(f"no fact base at {path}: run `showbot build` first")
         try:
@@ -71,6 +71,7 @@ class FactBase:
         self.path = path
         self.meta = meta
         self._indexes: OrderedDict[str, ShowIndex] = OrderedDict()
+        self._max_loaded = max(1, max_loaded)
 
     def _damaged(self, exc: sqlite3.Error) -> StoreError:
         """A damaged page only shows when it is read: say so, with the fix, instead of a bare sqlite error."""
@@ -95,14 +96,14 @@ class FactBase:
         return [row[0] for row in self._query("select show from facts where id = ? order by show", [fact_id])]
 
     def show(self, slug: str) -> ShowIndex:
-        """The show's loaded pack; the least recently asked shows are dropped beyond `MAX_LOADED_SHOWS`."""
+        """The show's loaded pack; the least recently asked shows are dropped beyond `max_loaded`."""
         index = self._indexes.get(slug)
         if index is None:
             try:
                 index = self._indexes[slug] = self._load(slug)
             except sqlite3.Error as exc:
                 raise self._damaged(exc) from None
-            if len(self._indexes) > MAX_LOADED_SHOWS:
+            if len(self._indexes) > self._max_loaded:
                 self._indexes.popitem(last=False)
         else:
             self._indexes.move_to_end(slug)

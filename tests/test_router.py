@@ -440,12 +440,9 @@ def test_single_show_database_needs_no_default(etoile_router: Router) -> None:
     assert answer.show == "etoile"
 
 
-def test_loaded_shows_are_bounded(synthetic_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_loaded_shows_are_bounded(synthetic_db: Path) -> None:
     """A long-running bot keeps only the most recently asked shows' packs in memory."""
-    import bot.store
-
-    monkeypatch.setattr(bot.store, "MAX_LOADED_SHOWS", 1)
-    base = FactBase(synthetic_db)
+    base = FactBase(synthetic_db, max_loaded=1)
     router = Router(base)
     router.ask("who plays the captain in moonfall station")
     router.ask("is harbor lights renewed")
