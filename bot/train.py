@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.intent import SCALE, WORD_WEIGHT, IntentModel, SparseWeights, features
+from bot.intent import SCALE, WORD_WEIGHT, IntentModel, SparseWeights, WordParts, features
 
 SCRATCH_FLOATS = 4_000_000  # bound on temporary arrays while calibrating (16 MB of float32)
 TOP_SCORES = 32  # best scores kept per held-out phrasing for calibration
@@ -65,7 +65,8 @@ def fit(
     column = {intent: c for c, intent in enumerate(intents)}
     labels = np.asarray([column[i] for _, i in examples], np.int64)
     chars = len(intents) <= s.max_softmax_intents
-    table = FeatureTable([features(text.split(), chars=chars) for text, _ in examples])
+    memo: dict[str, WordParts] = {}  # each distinct word stemmed and cut into n-grams once per fit
+    table = FeatureTable([features(text.split(), chars, memo) for text, _ in examples])
     learn = _train if chars else _centroids
     threshold, sharpness = _calibrate(table, labels, len(intents), s, learn)
     _, idf, weights, bias = learn(table, np.arange(len(examples)), labels, len(intents), s)

@@ -211,6 +211,16 @@ def test_many_packs_are_fitted_in_parallel_with_the_same_result(
     assert len(models(parallel)) == len(PACKS)
 
 
+def test_memoised_features_are_the_plain_features_in_the_same_order() -> None:
+    """Training cuts each distinct word once (a memo per fit); the counts and their order, which fix
+    the feature ids of the stored model, must be exactly those of the question-time path."""
+    memo: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for text in ("renewed renewed the renew", "is it renewed for season 2", "a", "", "x y x y z", "glasses ss"):
+        for chars in (True, False):
+            plain, cached = features(text.split(), chars), features(text.split(), chars, memo)
+            assert [list(b.items()) for b in cached] == [list(b.items()) for b in plain]
+
+
 def test_stored_intent_model_scores_like_a_plain_float_dot_product() -> None:
     """The router adds fixed-point weights packed into big integers (fast in pure Python); the
     probabilities must be what the softmax over ordinary float sums gives, negative weights included."""
