@@ -98,11 +98,11 @@ def fit_model(pack: Pack) -> IntentModel:
     current = {fact: topic[0] for fact, topic in resolve_topics(pack.facts, {s.id: s for s in pack.sources}).items()}
     examples = [
         (
-            " ".join(names.fill_slots(strip_exact_mentions(normalize(q), own_names).split(), fuzzy=False)[0]),
+            " ".join(names.fill_slots(strip_exact_mentions(n, own_names).split(), fuzzy=False)[0]),
             current[f.id],
         )
         for f in pack.facts
-        for q in f.questions
+        for n in f.norms
     ]
     if pack.people:
         examples += [(text, intent) for intent, texts in TEMPLATES.items() for text in texts]
@@ -125,14 +125,11 @@ def show_alias_norms(pack: Pack) -> list[str]:
 def _distinctive_questions(facts: tuple[FactEntry, ...]) -> dict[str, str]:
     """Each fact's first phrasing that no other fact uses: what a "did you mean" list should show."""
     users: dict[str, set[str]] = {}
-    normalized = {f.id: [normalize(q) for q in f.questions] for f in facts}
-    for fact_id, questions in normalized.items():
-        for q in questions:
-            users.setdefault(q, set()).add(fact_id)
+    for f in facts:
+        for n in f.norms:
+            users.setdefault(n, set()).add(f.id)
     return {
-        f.id: next(
-            (q for q, n in zip(f.questions, normalized[f.id], strict=True) if len(users[n]) == 1), f.questions[0]
-        )
+        f.id: next((q for q, n in zip(f.questions, f.norms, strict=True) if len(users[n]) == 1), f.questions[0])
         for f in facts
     }
 

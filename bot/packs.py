@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,14 @@ class FactEntry:
     sources: tuple[str, ...]
     spoiler: bool = False
     supersedes: tuple[str, ...] = ()
+
+    @cached_property
+    def norms(self) -> tuple[str, ...]:
+        """`normalize` of each question, in order: computed once (the loader fills it in while validating).
+
+        Not a field, so `replace(fact, questions=...)` gives a fact that computes its own.
+        """
+        return tuple(normalize(q) for q in self.questions)
 
 
 @dataclass(frozen=True)
@@ -371,15 +380,16 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 c.report("'topic' must be a non-empty string", "facts", i, "topic")
                 topic = ident
             questions = c.strings(item, "questions", "facts", i, required=True)
-            for question in questions:
-                if not normalize(question):
+            norms = tuple(normalize(q) for q in questions)
+            for question, norm in zip(questions, norms, strict=True):
+                if not norm:
                     c.report(
                         f"{question!r} has no words to match (emoji and punctuation are ignored)",
                         "facts",
                         i,
                         "questions",
                     )
-                elif not strip_exact_mentions(normalize(question), own_names):
+                elif not strip_exact_mentions(norm, own_names):
                     c.report(
                         f"{question!r} is only the show's name, which is removed before matching: "
                         "write what fans would ask about it",
@@ -397,6 +407,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 spoiler=spoiler,
                 supersedes=supersedes,
             )
+            vars(fact)["norms"] = norms  # what the cached property would compute: already done above
             if ident:
                 facts.append(fact)
         _check_supersedes_cycles(c, entries, facts)

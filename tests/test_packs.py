@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.packs import PackError, load_packs
 from bot.settings import BUNDLED_KNOWLEDGE
+from bot.text import normalize
 from tests.conftest import PACKS, line_of, write_pack, write_synthetic_knowledge
 
 
@@ -273,3 +275,14 @@ def test_bundled_knowledge_is_valid() -> None:
     ids = {s.id for s in etoile.sources}
     for fact in etoile.facts:
         assert set(fact.sources) <= ids
+
+
+def test_normalized_questions_come_with_the_fact_and_follow_its_questions(knowledge: Path) -> None:
+    """The loader's normalised phrasings are the ones `normalize` gives, survive pickling, and never go stale."""
+    facts = [f for p in load_packs(knowledge) for f in p.facts]
+    for fact in facts:
+        assert fact.norms == tuple(normalize(q) for q in fact.questions)
+        copy = pickle.loads(pickle.dumps(fact))
+        assert copy == fact and copy.norms == fact.norms
+    edited = replace(facts[0], questions=("Who is the Mayor?", *facts[0].questions))
+    assert edited.norms == (normalize("Who is the Mayor?"), *facts[0].norms)
