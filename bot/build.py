@@ -15,7 +15,7 @@ import sqlite3
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,65 +139,78 @@ def model_data(pack: Pack) -> str:
     return json.dumps(fit_model(pack).to_json(), separators=(",", ":"))
 
 
+def _insert(
+    db: sqlite_utils.Database, table: str, columns: tuple[str, ...], rows: Iterable[tuple[object, ...]]
+) -> None:
+    """Plain `executemany` into columns `_create_schema` made (sqlite-utils' insert_all costs more than the write)."""
+    names = ", ".join(f"[{c}]" for c in columns)
+    db.conn.executemany(f"insert into [{table}] ({names}) values ({', '.join('?' * len(columns))})", rows)
+
+
 def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_json: str | None = None) -> None:
     """Insert one show's rows (the show must not be in `db` yet)."""
     slug = pack.slug
     sources = {s.id: s for s in pack.sources}
     topics = resolve_topics(pack.facts, sources)
     suggestions = _distinctive_questions(pack.facts)
-    db.table("shows").insert(
-        {"slug": slug, "title": pack.title, "origin": origin, "path": str(pack.path), "facts": len(pack.facts)},
-        pk="slug",
+    _insert(
+        db,
+        "shows",
+        ("slug", "title", "origin", "path", "facts"),
+        [(slug, pack.title, origin, str(pack.path), len(pack.facts))],
     )
-    db.table("show_aliases").insert_all({"show": slug, "norm": a} for a in show_alias_norms(pack))
-    db.table("sources").insert_all(
-        {
-            "show": slug,
-            "id": s.id,
-            "title": s.title,
-            "outlet": s.outlet,
-            "url": s.url,
-            "published": s.published,
-            "reliability": s.reliability,
-        }
-        for s in pack.sources
+    _insert(db, "show_aliases", ("show", "norm"), ((slug, a) for a in show_alias_norms(pack)))
+    _insert(
+        db,
+        "sources",
+        ("show", "id", "title", "outlet", "url", "published", "reliability"),
+        ((slug, s.id, s.title, s.outlet, s.url, s.published, s.reliability) for s in pack.sources),
     )
-    db.table("facts").insert_all(
-        {
-            "show": slug,
-            "id": f.id,
-            "topic": f.topic,
-            "answer": f.answer,
-            "as_of": f.as_of,
-            "spoiler": int(f.spoiler),
-            "current": topics[f.id][0],
-            "history": json.dumps(topics[f.id][1]),
-            "question": suggestions[f.id],
-        }
-        for f in pack.facts
+    _insert(
+        db,
+        "facts",
+        ("show", "id", "topic", "answer", "as_of", "spoiler", "current", "history", "question"),
+        (
+            (
+                slug,
+                f.id,
+                f.topic,
+                f.answer,
+                f.as_of,
+                int(f.spoiler),
+                topics[f.id][0],
+                json.dumps(topics[f.id][1]),
+                suggestions[f.id],
+            )
+            for f in pack.facts
+        ),
     )
-    db.table("fact_sources").insert_all(
-        {"show": slug, "fact": f.id, "source": s, "position": n} for f in pack.facts for n, s in enumerate(f.sources)
+    _insert(
+        db,
+        "fact_sources",
+        ("show", "fact", "source", "position"),
+        ((slug, f.id, s, n) for f in pack.facts for n, s in enumerate(f.sources)),
     )
-    db.table("phrasings").insert_all({"show": slug, "fact": f.id, "text": q} for f in pack.facts for q in f.questions)
-    db.table("people").insert_all(
-        {
-            "show": slug,
-            "id": p.id,
-            "actor": p.actor,
-            "character": p.character,
-            "description": p.description,
-            "role": p.role,
-        }
-        for p in pack.people
+    _insert(db, "phrasings", ("show", "fact", "text"), ((slug, f.id, q) for f in pack.facts for q in f.questions))
+    _insert(
+        db,
+        "people",
+        ("show", "id", "actor", "character", "description", "role"),
+        ((slug, p.id, p.actor, p.character, p.description, p.role) for p in pack.people),
     )
-    db.table("person_names").insert_all(
-        {"show": slug, "person": person, "kind": kind, "norm": name} for name, kind, person in person_names(pack.people)
+    _insert(
+        db,
+        "person_names",
+        ("show", "person", "kind", "norm"),
+        ((slug, person, kind, name) for name, kind, person in person_names(pack.people)),
     )
-    db.table("person_sources").insert_all(
-        {"show": slug, "person": p.id, "source": s, "position": n} for p in pack.people for n, s in enumerate(p.sources)
+    _insert(
+        db,
+        "person_sources",
+        ("show", "person", "source", "position"),
+        ((slug, p.id, s, n) for p in pack.people for n, s in enumerate(p.sources)),
     )
-    db.table("models").insert({"show": slug, "data": model_json if model_json is not None else model_data(pack)})
+    _insert(db, "models", ("show", "data"), [(slug, model_json if model_json is not None else model_data(pack))])
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
