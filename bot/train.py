@@ -211,36 +211,47 @@ def _sgd(
     k = min(s.top_k, n_intents)
     rng = np.random.RandomState(s.seed)
     order = np.arange(len(lens))
+    starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+    row_base = np.arange(s.batch) * n_intents  # where each row of a batch starts in its flattened scores
+    every = np.arange(n_intents)
     for _ in range(s.epochs):
         rng.shuffle(order)
-        # The epoch's examples laid out in order once; each batch is then a slice (fewer numpy calls).
+        # The epoch's examples laid out in order once; each batch is then a slice. Per-call overhead is
+        # most of a mini-batch's cost: what does not change within the epoch is computed here, and the
+        # loop uses take() and in-place arithmetic (the same float32 operations in the same order).
         olens = lens[order]
         bounds = np.concatenate(([0], np.cumsum(olens)))
-        sel = np.repeat(np.concatenate(([0], np.cumsum(lens)[:-1]))[order] - bounds[:-1], olens) + np.arange(bounds[-1])
+        sel = np.repeat(starts[order] - bounds[:-1], olens) + np.arange(bounds[-1])
         all_fidx, all_fval = idx[sel], vals[sel]
-        all_rows = np.repeat(np.arange(len(order)), olens)
+        all_base = all_fidx * n_intents
+        all_rows = np.repeat(np.arange(len(order)) % s.batch, olens)  # example's row within its batch
+        all_y = labels[order]
+        cuts = bounds.tolist()
         for start in range(0, len(order), s.batch):
             stop = min(start + s.batch, len(order))
-            m = stop - start
-            lo, hi = bounds[start], bounds[stop]
-            fidx, fval = all_fidx[lo:hi], all_fval[lo:hi]
-            row_of = all_rows[lo:hi] - start
-            scores = np.add.reduceat(w[fidx] * fval[:, None], bounds[start:stop] - lo, axis=0) + bias
-            exp = np.exp(scores - scores.max(1, keepdims=True))
-            grad = exp / exp.sum(1, keepdims=True)
-            y = labels[order[start:stop]]
-            grad[np.arange(m), y] -= 1.0
+            lo, hi = cuts[start], cuts[stop]
+            fval, row_of = all_fval[lo:hi], all_rows[lo:hi]
+            prod = w.take(all_fidx[lo:hi], axis=0)
+            prod *= fval[:, None]
+            scores = np.add.reduceat(prod, bounds[start:stop] - lo, axis=0)
+            scores += bias
+            scores -= scores.max(1, keepdims=True)
+            grad = np.exp(scores, out=scores)
+            grad /= grad.sum(1, keepdims=True)
+            y = all_y[start:stop]
+            rows = row_base[: stop - start]
+            grad.ravel()[rows + y] -= 1.0  # (reduceat made a new C-ordered array: ravel() is a view)
             if k < n_intents:
                 cols = np.argpartition(-np.abs(grad), k - 1, axis=1)[:, :k]
                 missing = ~(cols == y[:, None]).any(1)
                 cols[missing, -1] = y[missing]
             else:
-                cols = np.broadcast_to(np.arange(n_intents), (m, n_intents))
-            gc = grad[np.arange(m)[:, None], cols]  # (take_along_axis costs more per call)
-            flat = ((fidx * n_intents)[:, None] + cols[row_of]).ravel()
-            gw = (fval[:, None] * gc[row_of]).ravel()
+                cols = np.broadcast_to(every, (stop - start, n_intents))
+            gc = grad.ravel().take(cols + rows[:, None])
+            flat = (all_base[lo:hi, None] + cols.take(row_of, axis=0)).ravel()
+            gw = (fval[:, None] * gc.take(row_of, axis=0)).ravel()
             np.add.at(g_flat, flat, gw * gw)
-            np.add.at(w_flat, flat, -s.learning_rate * gw / np.sqrt(g_flat[flat]))
+            np.add.at(w_flat, flat, -s.learning_rate * gw / np.sqrt(g_flat.take(flat)))
             np.add.at(bias, cols.ravel(), -0.1 * s.learning_rate * gc.ravel())
     return w, bias
 
