@@ -303,10 +303,13 @@ def _sharpness(scores: Floats) -> float:
     """The factor on all scores that maximises the held-out likelihood of the true intents."""
     candidates = np.geomspace(0.5, 8.0, 33)
     nll = []
-    for a in candidates:
-        z = scores * a
-        top = z[:, 1:2]
-        nll.append(float((np.log(np.exp(z[:, 1:] - top).sum(1)) + top[:, 0] - z[:, 0]).mean()))
+    # Several candidates per numpy call (float64, as scores * a for each a; the sums run along the same
+    # contiguous axes, so every mean is the same number), with temporaries bounded by SCRATCH_FLOATS.
+    group = max(1, SCRATCH_FLOATS // max(1, scores.size))
+    for lo in range(0, len(candidates), group):
+        z = scores * candidates[lo : lo + group, None, None]
+        top = z[:, :, 1:2]
+        nll.extend((np.log(np.exp(z[:, :, 1:] - top).sum(2)) + top[:, :, 0] - z[:, :, 0]).mean(1).tolist())
     return float(candidates[int(np.argmin(nll))])
 
 
@@ -328,11 +331,14 @@ def _held_out_scores(
     row_of = np.repeat(np.arange(len(rows)), table.lens[rows])
     known = ids >= 0
     n_intents = len(bias)
-    gathered = weights.gather(ids[known], n_intents) if isinstance(weights, SparseRows) else weights[ids[known]]
+    gathered = (
+        weights.gather(ids[known], n_intents) if isinstance(weights, SparseRows) else weights.take(ids[known], axis=0)
+    )
+    gathered *= x[known][:, None]
     scores = np.zeros((len(rows), n_intents), np.float32)
     present, starts = np.unique(row_of[known], return_index=True)  # rows with a known feature
     if len(present):
-        scores[present] = np.add.reduceat(gathered * x[known][:, None], starts, axis=0)
+        scores[present] = np.add.reduceat(gathered, starts, axis=0)
     scores += bias
     k = min(TOP_SCORES, n_intents)
     top = -np.sort(-np.partition(scores, n_intents - k, axis=1)[:, n_intents - k :], axis=1)
