@@ -60,20 +60,10 @@ def stem(word: str) -> str:
     return word
 
 
-WordParts = tuple[str, str, tuple[str, ...]]  # a word's stem, its "w:" feature and its character n-grams
-
-
-def features(
-    words: Sequence[str], chars: bool = True, memo: dict[str, WordParts] | None = None
-) -> tuple[dict[str, int], dict[str, int]]:
+def features(words: Sequence[str], chars: bool = True) -> tuple[dict[str, int], dict[str, int]]:
     """Feature counts in two blocks: words ("w:" stems and "b:" stem pairs) and, if `chars`, character
     n-grams inside word boundaries. Each block is scaled to unit length on its own (see `WORD_WEIGHT`).
-    (Counter counts in C: this runs for every question and every phrasing of every build.)
-
-    Training passes a `memo` kept for one fit: phrasings repeat their words, so each distinct word is
-    stemmed and cut into n-grams once. The counts and their order are the same with or without it."""
-    if memo is not None:
-        return _memo_features(words, chars, memo)
+    (Counter counts in C: this runs for every question and every phrasing of every build.)"""
     stems = [stem(w) for w in words]
     counts = Counter(["w:" + s for s in stems])
     counts.update(["b:" + a + "_" + b for a, b in itertools.pairwise(stems)])
@@ -84,22 +74,12 @@ def features(
     return counts, Counter([p[i : i + n] for p in padded for n in range(lo, hi + 1) for i in range(len(p) - n + 1)])
 
 
-def _word_parts(word: str) -> WordParts:
-    s, p = stem(word), f" {word} "
+def word_ngrams(word: str) -> tuple[str, ...]:
+    """One word's character n-grams in the order `features` counts them (training cuts each distinct
+    word of a pack once: `bot.train.FeatureTable`)."""
+    p = f" {word} "
     lo, hi = CHAR_NGRAMS
-    return s, "w:" + s, tuple(p[i : i + n] for n in range(lo, hi + 1) for i in range(len(p) - n + 1))
-
-
-def _memo_features(
-    words: Sequence[str], chars: bool, memo: dict[str, WordParts]
-) -> tuple[dict[str, int], dict[str, int]]:
-    """`features` with each word's parts looked up in (or added to) `memo`: the same keys in the same order."""
-    parts = [memo.get(w) or memo.setdefault(w, _word_parts(w)) for w in words]
-    counts = Counter([p[1] for p in parts])
-    counts.update(["b:" + a[0] + "_" + b[0] for a, b in itertools.pairwise(parts)])
-    if not chars:
-        return counts, {}
-    return counts, Counter(itertools.chain.from_iterable([p[2] for p in parts]))
+    return tuple(p[i : i + n] for n in range(lo, hi + 1) for i in range(len(p) - n + 1))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.intent import SCALE, WORD_WEIGHT, IntentModel, SparseWeights, WordParts, features
+from bot.intent import SCALE, WORD_WEIGHT, IntentModel, SparseWeights, stem, word_ngrams
 
 SCRATCH_FLOATS = 4_000_000  # bound on temporary arrays while calibrating (16 MB of float32)
 TOP_SCORES = 32  # best scores kept per held-out phrasing for calibration
@@ -65,8 +65,7 @@ def fit(
     column = {intent: c for c, intent in enumerate(intents)}
     labels = np.asarray([column[i] for _, i in examples], np.int64)
     chars = len(intents) <= s.max_softmax_intents
-    memo: dict[str, WordParts] = {}  # each distinct word stemmed and cut into n-grams once per fit
-    table = FeatureTable([features(text.split(), chars, memo) for text, _ in examples])
+    table = FeatureTable([text.split() for text, _ in examples], chars)
     learn = _train if chars else _centroids
     threshold, sharpness = _calibrate(table, labels, len(intents), s, learn)
     _, idf, weights, bias = learn(table, np.arange(len(examples)), labels, len(intents), s)
@@ -111,20 +110,76 @@ def _sparse_weights(vocab: dict[str, int], idf: Floats, weights: Floats | Sparse
 
 class FeatureTable:
     """Every example's features as flat arrays over one vocabulary, built once per fit: training
-    folds and held-out scoring select rows from it instead of re-reading the feature dicts."""
+    folds and held-out scoring select rows from it instead of re-reading the feature dicts.
 
-    def __init__(self, feats: list[tuple[dict[str, int], dict[str, int]]]) -> None:
-        # Word features get the first ids, character n-grams the rest (C-level passes: builds fit many packs).
-        words = dict.fromkeys(itertools.chain.from_iterable(w for w, _ in feats))
-        grams = dict.fromkeys(itertools.chain.from_iterable(c for _, c in feats))
-        self.vocab: dict[str, int] = {k: i for i, k in enumerate(itertools.chain(words, grams))}
+    The same keys, counts and order as `bot.intent.features` gives each phrasing (word features get
+    the first ids, character n-grams the rest, each in order of first use), computed per distinct
+    word and per pack with array operations: phrasings repeat their words, and builds fit many packs.
+    """
+
+    def __init__(self, texts: Sequence[Sequence[str]], chars: bool) -> None:
+        n = len(texts)
+        distinct = list(dict.fromkeys(itertools.chain.from_iterable(texts)))  # in order of first use
+        index = dict(zip(distinct, itertools.count()))
+        n_words = np.fromiter(map(len, texts), np.int64, n)
+        occ = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(texts)), np.int64, int(n_words.sum()))
+        occ_ex = np.repeat(np.arange(n), n_words)  # the example of each word occurrence
+
+        # Word block: each example's "w:" stems, then its "b:" pairs of adjacent stems.
+        stems = [stem(w) for w in distinct]
+        stem_id = dict(zip(dict.fromkeys(stems), itertools.count()))
+        stem_list = list(stem_id)
+        n_stems = len(stem_list)
+        occ_stem = np.fromiter(map(stem_id.__getitem__, stems), np.int64, len(stems))[occ]
+        adjacent = occ_ex[1:] == occ_ex[:-1]
+        codes, pair_of = np.unique(occ_stem[:-1][adjacent] * n_stems + occ_stem[1:][adjacent], return_inverse=True)
+        keys = ["w:" + t for t in stem_list]
+        keys += ["b:" + stem_list[c // n_stems] + "_" + stem_list[c % n_stems] for c in codes.tolist()]
+        key_id: dict[str, int] = {}  # one id per distinct key string
+        key_of = np.fromiter((key_id.setdefault(k, len(key_id)) for k in keys), np.int64, len(keys))
+        tokens = key_of[np.concatenate((occ_stem, n_stems + pair_of.reshape(-1)))]
+        tok_ex = np.concatenate((occ_ex, occ_ex[:-1][adjacent]))
+        is_pair = np.repeat(np.asarray([0, 1], np.int64), [len(occ_stem), len(pair_of)])
+        seq = np.argsort(2 * tok_ex + is_pair, kind="stable")  # per example: stems, then pairs
+        tokens, tok_ex = tokens[seq], tok_ex[seq]
+        key_list = list(key_id)
+        words = [key_list[t] for t in _first_counts(tokens)[0].tolist()]
+        n_keys = max(1, len(key_list))
+        w_keys, w_tf = _first_counts(tok_ex * n_keys + tokens)
+        w_ex, w_tok = np.divmod(w_keys, n_keys)
+
+        grams: dict[str, None] = {}
+        if chars:  # the n-grams of the distinct words: new n-grams only come with a word's first use
+            cut = [word_ngrams(w) for w in distinct]
+            grams = dict.fromkeys(itertools.chain.from_iterable(cut))
+        self.vocab: dict[str, int] = dict(zip(itertools.chain(words, grams), itertools.count()))
         self.block = np.repeat(np.asarray([0, 1], np.int64), [len(words), len(grams)])  # 1: character n-grams
-        self.lens = np.asarray([len(w) + len(c) for w, c in feats], np.int64)
-        total = int(self.lens.sum())
-        keys = itertools.chain.from_iterable(itertools.chain.from_iterable(feats))
-        self.idx = np.fromiter(map(self.vocab.__getitem__, keys), np.int64, total)
-        counts = itertools.chain.from_iterable(f.values() for pair in feats for f in pair)
-        self.tf = np.fromiter(counts, np.float64, total)
+        key_vocab = np.fromiter(map(self.vocab.__getitem__, key_list), np.int64, len(key_list))
+        w_idx, w_lens = key_vocab[w_tok], np.bincount(w_ex, minlength=n)
+        if not chars:
+            self.idx, self.tf, self.lens = w_idx, w_tf.astype(np.float64), w_lens
+        else:
+            gram_id = dict(zip(grams, itertools.count()))
+            word_grams = np.fromiter(
+                map(gram_id.__getitem__, itertools.chain.from_iterable(cut)), np.int64, sum(map(len, cut))
+            )
+            per_word = np.fromiter(map(len, cut), np.int64, len(cut))
+            occ_len = per_word[occ]
+            at = np.repeat(_starts(per_word)[occ] - _starts(occ_len), occ_len) + np.arange(int(occ_len.sum()))
+            n_grams = max(1, len(grams))
+            c_keys, c_tf = _first_counts(np.repeat(occ_ex, occ_len) * n_grams + word_grams[at])
+            c_ex, c_gram = np.divmod(c_keys, n_grams)
+            gram_vocab = np.fromiter(map(self.vocab.__getitem__, grams), np.int64, len(grams))
+            c_lens = np.bincount(c_ex, minlength=n)
+            # Each example's word entries, then its character entries.
+            self.lens = w_lens + c_lens
+            starts = _starts(self.lens)
+            w_at = np.repeat(starts - _starts(w_lens), w_lens) + np.arange(len(w_idx))
+            c_at = np.repeat(starts + w_lens - _starts(c_lens), c_lens) + np.arange(len(c_keys))
+            self.idx = np.empty(int(self.lens.sum()), np.int64)
+            self.tf = np.empty(len(self.idx), np.float64)
+            self.idx[w_at], self.idx[c_at] = w_idx, gram_vocab[c_gram]
+            self.tf[w_at], self.tf[c_at] = w_tf, c_tf
         self.starts = np.concatenate(([0], np.cumsum(self.lens)[:-1]))
 
     def entries(self, rows: Ints) -> Ints:
@@ -156,6 +211,23 @@ class FeatureTable:
         norms = np.sqrt(np.bincount(key, weights=vals * vals, minlength=2 * len(lens)))
         factor = np.where(block == 0, WORD_WEIGHT, 1.0) / np.where(norms[key] > 0, norms[key], 1.0)
         return (vals * factor).astype(np.float32)
+
+
+def _starts(lens: Ints) -> Ints:
+    """Where each of consecutive runs of these lengths starts."""
+    return np.cumsum(lens) - lens
+
+
+def _first_counts(keys: Ints) -> tuple[Ints, Ints]:
+    """The distinct values of `keys` in order of first occurrence, and how many times each occurs."""
+    perm = np.argsort(keys, kind="stable")
+    ordered = keys[perm]
+    new = np.ones(len(keys), bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    heads = np.flatnonzero(new)
+    counts = np.diff(np.append(heads, len(keys)))
+    first = np.argsort(perm[heads])  # distinct positions: any sort gives the same order
+    return ordered[heads][first], counts[first]
 
 
 def _centroids(

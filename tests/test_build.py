@@ -20,7 +20,7 @@ from bot.models import AskContext
 from bot.packs import PackError
 from bot.router import Router
 from bot.store import FactBase
-from bot.train import fit
+from bot.train import FeatureTable, fit
 from tests.conftest import MOON, PACKS, folded
 
 
@@ -211,14 +211,32 @@ def test_many_packs_are_fitted_in_parallel_with_the_same_result(
     assert len(models(parallel)) == len(PACKS)
 
 
-def test_memoised_features_are_the_plain_features_in_the_same_order() -> None:
-    """Training cuts each distinct word once (a memo per fit); the counts and their order, which fix
-    the feature ids of the stored model, must be exactly those of the question-time path."""
-    memo: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-    for text in ("renewed renewed the renew", "is it renewed for season 2", "a", "", "x y x y z", "glasses ss"):
-        for chars in (True, False):
-            plain, cached = features(text.split(), chars), features(text.split(), chars, memo)
-            assert [list(b.items()) for b in cached] == [list(b.items()) for b in plain]
+def test_feature_table_holds_each_phrasings_features_in_order() -> None:
+    """Training computes features per distinct word with array operations; ids (first use, word
+    features first), counts and their order, which fix the stored model, must be exactly what
+    `features` gives each phrasing at question time."""
+    texts = [
+        "renewed renewed the renew",
+        "is it renewed for season 2",
+        "",
+        "a",
+        "x y x y z",
+        "glasses ss glass",
+        "a_b c",
+        "a b_c",
+        "w:ab ab",
+    ]
+    for chars in (True, False):
+        table = FeatureTable([t.split() for t in texts], chars)
+        feats = [features(t.split(), chars) for t in texts]
+        words = dict.fromkeys(k for w, _ in feats for k in w)
+        grams = dict.fromkeys(k for _, c in feats for k in c)
+        vocab = {k: i for i, k in enumerate([*words, *grams])}
+        assert list(table.vocab.items()) == list(vocab.items())
+        assert table.block.tolist() == [0] * len(words) + [1] * len(grams)
+        assert table.lens.tolist() == [len(w) + len(c) for w, c in feats]
+        assert table.idx.tolist() == [vocab[k] for w, c in feats for k in [*w, *c]]
+        assert table.tf.tolist() == [float(n) for w, c in feats for n in [*w.values(), *c.values()]]
 
 
 def test_stored_intent_model_scores_like_a_plain_float_dot_product() -> None:
