@@ -15,19 +15,23 @@ import sqlite3
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, TEMPLATES, NameMatcher, person_names
 from bot.intent import IntentModel
-from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_packs
+from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_pack, load_packs, pack_dirs
 from bot.shows import alias_pattern, strip_exact_mentions
 from bot.store import read_only_uri
 from bot.text import normalize
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 SCHEMA_VERSION = 3
 PACKS_PER_WORKER = 8  # below this many packs per core, starting worker processes costs more than it saves
@@ -258,9 +262,9 @@ def _remove_abandoned_temporaries(db_path: Path) -> None:
     """Delete the temporary files of builds that were killed midway (kill -9, power loss).
 
     A build holds an exclusive flock on its temporary file until it ends, and the kernel drops the lock
-    when the process (and the fitting workers it forked, which share the lock) have exited, so a file we
-    can lock that already holds data is abandoned. An empty one may belong to a build that has only just
-    created it, so it stays (it costs nothing).
+    when the process (and any process it forked while holding it, which shares the lock) has exited, so a
+    file we can lock that already holds data is abandoned. An empty one may belong to a build that has only
+    just created it, so it stays (it costs nothing).
     """
     for path in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp"):
         try:
@@ -320,17 +324,19 @@ def _imported_shows(db_path: Path, exclude: set[str]) -> list[str]:
 def build(knowledge_dir: Path, db_path: Path, progress: Callable[[str], None] | None = None) -> BuildReport:
     """Validate every pack, then compile them (plus shows imported earlier) into `db_path`."""
     started = time.perf_counter()
-    packs = load_packs(knowledge_dir)  # raises PackError before anything is written
-    keep = _imported_shows(db_path, {p.slug for p in packs})
-    with atomic_database(db_path) as db:
-        _create_schema(db)
-        for pack, model_json in zip(packs, _fit_all(packs), strict=True):
-            if progress:
-                progress(pack.slug)
-            write_pack(db, pack, "pack", model_json)
-        if keep:
-            _copy_shows(db, db_path, keep)
-        _finish(db, {"knowledge_dir": str(knowledge_dir.resolve())})
+    with _worker_pool(knowledge_dir) as pool:
+        # Raises PackError, listing every problem in folder order, before anything is written.
+        packs = load_packs(knowledge_dir, None if pool is None else lambda dirs: pool.map(load_pack, dirs, chunksize=8))
+        keep = _imported_shows(db_path, {p.slug for p in packs})
+        with atomic_database(db_path) as db, closing(_fit_all(packs, pool)) as models:
+            _create_schema(db)
+            for pack, model_json in zip(packs, models, strict=True):
+                if progress:
+                    progress(pack.slug)
+                write_pack(db, pack, "pack", model_json)
+            if keep:
+                _copy_shows(db, db_path, keep)
+            _finish(db, {"knowledge_dir": str(knowledge_dir.resolve())})
     return BuildReport(
         db_path=db_path,
         shows=len(packs) + len(keep),
@@ -350,15 +356,25 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _fit_all(packs: list[Pack]) -> Iterator[str]:
-    """Each pack's model, in order; fitted on every core when there are many packs (they are independent)."""
-    workers = min(_usable_cpus(), len(packs) // PACKS_PER_WORKER)
+@contextmanager
+def _worker_pool(knowledge_dir: Path) -> Iterator[ProcessPoolExecutor | None]:
+    """Processes to read and fit the packs on every core, when there are enough packs to pay for starting them."""
+    count = len(pack_dirs(knowledge_dir)) if knowledge_dir.is_dir() else 0
+    workers = min(_usable_cpus(), count // PACKS_PER_WORKER)
     if workers < 2:
-        yield from map(model_data, packs)
+        yield None
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers) as pool:
+        yield pool
+
+
+def _fit_all(packs: list[Pack], pool: ProcessPoolExecutor | None) -> Generator[str, None, None]:
+    """Each pack's model, in order; fitted on the worker processes if there are any (the packs are independent)."""
+    if pool is None:
+        yield from map(model_data, packs)
+    else:
         yield from pool.map(model_data, packs, chunksize=8)
 
 

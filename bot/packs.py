@@ -10,7 +10,7 @@ import codecs
 import datetime as dt
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -475,8 +475,18 @@ def pack_dirs(knowledge_dir: Path) -> list[Path]:
     return sorted(p for p in knowledge_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def load_packs(knowledge_dir: Path) -> list[Pack]:
-    """Every valid pack under `knowledge_dir`, or a PackError listing all problems in all packs."""
+def _load_each(directories: list[Path]) -> Iterable[tuple[Pack | None, list[PackProblem]]]:
+    return map(load_pack, directories)
+
+
+def load_packs(
+    knowledge_dir: Path, load_all: Callable[[list[Path]], Iterable[tuple[Pack | None, list[PackProblem]]]] | None = None
+) -> list[Pack]:
+    """Every valid pack under `knowledge_dir`, or a PackError listing all problems in all packs.
+
+    `load_all` maps `load_pack` over the pack folders, in order (the build runs it on worker processes);
+    by default they are read here, one after another.
+    """
     if not knowledge_dir.is_dir():
         raise PackError(
             [
@@ -486,8 +496,7 @@ def load_packs(knowledge_dir: Path) -> list[Pack]:
             ]
         )
     packs, problems = [], []
-    for directory in pack_dirs(knowledge_dir):
-        pack, found = load_pack(directory)
+    for pack, found in (load_all or _load_each)(pack_dirs(knowledge_dir)):
         problems.extend(found)
         if pack:
             packs.append(pack)

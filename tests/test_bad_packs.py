@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import bot.build
 from bot.build import build
 from bot.cli import cli
 from bot.packs import PackError, PackProblem, load_packs
@@ -327,4 +328,25 @@ def test_kill_9_mid_build_keeps_the_old_database_and_the_next_build_cleans_up(
     report = build(write_synthetic_knowledge(tmp_path / "next"), working_db)
     assert report.shows == 2
     assert temporaries(working_db) == [], "the next build removes what the killed one abandoned"
+    assert_serves_the_old_data(working_db)
+
+
+def test_packs_read_on_worker_processes_are_reported_exactly_as_when_read_one_by_one(
+    tmp_path: Path, working_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large build reads the packs in parallel: the same problems, in the same order, and nothing written."""
+    knowledge = write_synthetic_knowledge(tmp_path / "knowledge")
+    for case in CASES:
+        install(case, knowledge)
+    with pytest.raises(PackError) as serial:
+        load_packs(knowledge)
+    monkeypatch.setattr(bot.build, "_usable_cpus", lambda: 2)
+    with bot.build._worker_pool(knowledge) as pool:
+        assert pool is not None, "enough packs for the build to start worker processes"
+    before = fingerprint(working_db.parent)
+    with pytest.raises(PackError) as parallel:
+        build(knowledge, working_db)
+    assert str(parallel.value) == str(serial.value)
+    assert parallel.value.problems == serial.value.problems
+    assert fingerprint(working_db.parent) == before
     assert_serves_the_old_data(working_db)
