@@ -376,8 +376,8 @@ def _sharpness(scores: Floats) -> float:
     candidates = np.geomspace(0.5, 8.0, 33)
     nll = []
     # Several candidates per numpy call (float64, as scores * a for each a; the sums run along the same
-    # contiguous axes, so every mean is the same number), with temporaries bounded by SCRATCH_FLOATS.
-    group = max(1, SCRATCH_FLOATS // max(1, scores.size))
+    # contiguous axes, so every mean is the same number), each temporary within SCRATCH_FLOATS' bytes.
+    group = max(1, SCRATCH_FLOATS // max(1, 2 * scores.size))
     for lo in range(0, len(candidates), group):
         z = scores * candidates[lo : lo + group, None, None]
         top = z[:, :, 1:2]
