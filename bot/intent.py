@@ -148,7 +148,8 @@ class IntentModel:
         self.phrasing_words = frozenset(self.vocabulary)
         # Typos are corrected towards phrasing words and their stems ("renw" -> "renew" of "renewed").
         self._stems = frozenset(stem(w) for w in self.vocabulary)
-        self._typo_targets = sorted(self.phrasing_words | self._stems)
+        # Not towards stopwords: "tall" is not a typo of "all", and a stopword carries no meaning to restore.
+        self._typo_targets = sorted((self.phrasing_words | self._stems) - STOPWORDS)
         self._other = frozenset(self.other_words)
         self._unknown_idf = max(self.weights.idf, default=1.0)
         self._row = dict(zip(self.weights.features, range(len(self.weights.features)), strict=True))

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, REQUIRED_SLOT, ROLE_QUESTION, Mention, Person, described_people
-from bot.intent import STOPWORDS
+from bot.entities import (
+    ACTOR_SLOT,
+    CHARACTER_SLOT,
+    REQUIRED_SLOT,
+    ROLE_QUESTION,
+    TEMPLATES,
+    Mention,
+    Person,
+    described_people,
+)
+from bot.intent import STOPWORDS, stem
 from bot.models import Answer, AskContext
 from bot.settings import RouterSettings
 from bot.shows import ShowResolver, foreign_show_name
@@ -21,6 +30,22 @@ SLOT_WORDS = frozenset({ACTOR_SLOT, CHARACTER_SLOT})
 UNFAMILIAR = 3.0
 # A question with no content word at all ("what's 2+2") is no evidence either way: t ** (1 / CONTENT_FREE).
 CONTENT_FREE = 2.0
+# A cast question holds names and the cast templates' own words (and where in the show); any other word
+# asks something else about the person ("how old is Lou de Laage", "is Luke Kirby married"), which no
+# pack answers, so those words raise the bar twice as steeply as unfamiliar words do.
+CAST_WORDS = frozenset(stem(w) for texts in TEMPLATES.values() for text in texts for w in text.split()) | frozenset(
+    stem(w) for w in ("season", "episode", "series", "show", "tv", "cast", "finale")
+)
+OFF_CAST = 6.0
+# Greetings and thanks, with the words that go with them: a message made only of these is chatter, even
+# when a pack happens to know the word ("hello" from HELLO! magazine), unless the pack has an entry for them.
+GREETINGS = frozenset(
+    "hello hi hey hiya howdy yo sup greetings thanks thank thx ty cheers bye goodbye morning afternoon evening "
+    "night gm gn lol lmao haha ok okay".split()
+)
+_GREETING_COMPANY = (
+    GREETINGS | frozenset("good everyone everybody guys folks yall much bot showbot".split()) | STOPWORDS
+)
 
 
 class Router:
@@ -28,6 +53,7 @@ class Router:
         self.base = base
         self.settings = settings or RouterSettings()
         self.resolver = ShowResolver(base.aliases)
+        self._greeting_packs: dict[str, bool] = {}
 
     def ask(self, question: str, context: AskContext | None = None) -> Answer:
         context = context or AskContext()
@@ -65,6 +91,8 @@ class Router:
         index = self.base.show(slug)
         if not words:  # just the show's name
             return _unknown(index, f'What would you like to know about {index.title}? e.g. "is there a season 2?"')
+        if _is_greeting(words) and not self._answers_greetings(slug):
+            return _unknown(index)
 
         words, names = index.names.fill_slots(words, index.model.phrasing_words)
         words = index.model.correct(words)
@@ -75,6 +103,12 @@ class Router:
                 show=None,
             )
         return self._decide(index, words, names)
+
+    def _answers_greetings(self, slug: str) -> bool:
+        """Whether the pack itself has an entry for greetings (an FAQ sheet may): then it answers them."""
+        if slug not in self._greeting_packs:
+            self._greeting_packs[slug] = any(_is_greeting(normalize(p).split()) for p in self.base.phrasings(slug))
+        return self._greeting_packs[slug]
 
     def _decide(self, index: ShowIndex, words: list[str], names: list[Mention]) -> Answer:
         shared = index.model.shared.get(" ".join(words), [])
@@ -100,7 +134,10 @@ class Router:
                 return self._described_person_answer(index, described)
         if not names and _asks_about_unknown_name(index, words, ranked, accept):
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
-        if confidence < _needed_confidence(index, words, accept):
+        needed = _needed_confidence(index, words, accept)
+        if best in REQUIRED_SLOT and names:
+            needed = max(needed, _needed_for_cast_question(words, accept))
+        if confidence < needed:
             return _unknown(index, confidence=confidence)
         # Close calls are judged on calibrated probabilities, so the ambiguity ratio means the same in every pack.
         close = [
@@ -236,3 +273,16 @@ def _needed_confidence(index: ShowIndex, words: list[str], accept: float) -> flo
         return float(accept ** (1 / CONTENT_FREE))
     unfamiliar = sum(not index.model.familiar(w) for w in content) / len(content)
     return float(accept ** (1 / (1 + UNFAMILIAR * unfamiliar)))
+
+
+def _needed_for_cast_question(words: list[str], accept: float) -> float:
+    """The bar for a cast answer: raised by the share of words no cast question uses (see `CAST_WORDS`)."""
+    content = [w for w in words if w not in STOPWORDS and not w.isdigit() and w not in SLOT_WORDS]
+    if not content:
+        return accept
+    off_cast = sum(stem(w) not in CAST_WORDS for w in content) / len(content)
+    return float(accept ** (1 / (1 + OFF_CAST * off_cast)))
+
+
+def _is_greeting(words: list[str]) -> bool:
+    return not GREETINGS.isdisjoint(words) and _GREETING_COMPANY.issuperset(words)

@@ -91,6 +91,10 @@ class FactBase:
     def aliases(self) -> list[tuple[str, str]]:
         return [(norm, show) for norm, show in self._query("select norm, show from show_aliases")]
 
+    def phrasings(self, slug: str) -> list[str]:
+        """The show's phrasings as written in its pack (not needed to answer: read only on rare paths)."""
+        return [row[0] for row in self._query("select text from phrasings where show = ?", [slug])]
+
     def shows_with_fact(self, fact_id: str) -> list[str]:
         """Slugs of the shows that have a fact with this id (ids are unique per pack, not globally)."""
         return [row[0] for row in self._query("select show from facts where id = ? order by show", [fact_id])]

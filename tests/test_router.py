@@ -211,12 +211,83 @@ def test_unknown_show_is_never_answered_with_etoile_facts(
         "tell me a joke",
         "how do i reset my password",
         "ok",
+        "good morning",
+        "hey guys",
+        "thank you so much",
+        "good night all",
+        "hi showbot",
     ],
 )
 def test_off_topic_and_greetings_are_unknown(etoile_router: Router, question: str) -> None:
     answer = etoile_router.ask(question)
     assert answer.status == "unknown", f"{question!r}: {answer}"
     assert answer.fact_id is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("hey, is there a season 2?", "cancel"),
+        ("hello, where can i watch etoile", "prime video"),
+        ("thanks, who plays cheyenne?", "lou de laage"),
+        ("what did hello magazine say about season 2", "second series"),
+        ("ok but is it worth watching", "85%"),
+    ],
+)
+def test_a_greeting_before_a_question_is_no_reason_to_ignore_it(
+    etoile_router: Router, question: str, expected: str
+) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered", f"{question!r}: {answer}"
+    assert expected in folded(answer.text)
+
+
+def test_a_pack_that_answers_greetings_keeps_answering_them(tmp_path: Path) -> None:
+    """An FAQ sheet may have its own "hello" entry (CLINC150 does): then greetings are its questions."""
+    from bot.faq_import import import_faq
+
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text(
+        "id,question,answer\n"
+        "greet,hello,Hi! Ask me about the help desk.\n"
+        "greet,hi there,Hi! Ask me about the help desk.\n"
+        "greet,good morning,Hi! Ask me about the help desk.\n"
+        "reset,how do i reset my password,Use the reset link on the sign-in page.\n"
+        "reset,i forgot my password,Use the reset link on the sign-in page.\n"
+        "hours,when are you open,Nine to five on weekdays.\n"
+        "hours,what are your opening hours,Nine to five on weekdays.\n",
+        "utf-8",
+    )
+    db = tmp_path / "desk.db"
+    import_faq(sheet, "desk", "Help Desk", db)
+    router = Router(FactBase(db))
+    for question in ("hello", "hi there!", "good morning"):
+        assert router.ask(question).fact_id == "greet", question
+    assert router.ask("i forgot my password").fact_id == "reset"
+
+
+@pytest.mark.parametrize(
+    "question", ["how old is lou de laage", "how tall is luke kirby", "is luke kirby married", "is gideon glick single"]
+)
+def test_other_questions_about_an_actor_are_not_answered_with_their_role(etoile_router: Router, question: str) -> None:
+    """Only the role is in the pack; "Yes: Luke Kirby plays Jack" does not answer how tall he is."""
+    answer = etoile_router.ask(question)
+    assert answer.status == "unknown", f"{question!r}: {answer}"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what character does luke kirby play in the ballet show", "jack"),
+        ("is luke kirby in season 1", "jack"),
+        ("what part does gideon glick play", "tobias"),
+        ("does yanic truesdale appear in etoile", "raphael"),
+    ],
+)
+def test_cast_questions_with_more_words_are_still_answered(etoile_router: Router, question: str, expected: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered", f"{question!r}: {answer}"
+    assert expected in folded(answer.text)
 
 
 # ------------------------------------------------------------------------------------------- spoilers
