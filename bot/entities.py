@@ -26,6 +26,9 @@ CHARACTER_SLOT = "qcharacter"
 ACTOR_SLOT = "qactor"
 
 # Built-in intents answered from people.toml. Keys start with "@" so they never clash with fact ids.
+_CLAUSE_BREAK = re.compile(r",|;|\(| who | whose | which ")
+CLOSE_DESCRIPTION = 0.9  # a described character is clear when no one else scores within 10% of them
+
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "@actor-of-character": (
         "who plays qcharacter",
@@ -102,6 +105,13 @@ class Person:
     def about(self) -> frozenset[str]:
         """Stems of the character's name and description, for questions that describe them."""
         return frozenset(stem(w) for w in normalize(f"{self.character} {self.description}").split())
+
+    @cached_property
+    def about_first(self) -> frozenset[str]:
+        """Stems of the name and the description's first clause: what the character *is* ("director of
+        Le Ballet National in Paris"), not what the rest of the sentence mentions ("... with the Paris company")."""
+        head = _CLAUSE_BREAK.split(self.description, maxsplit=1)[0]
+        return frozenset(stem(w) for w in normalize(f"{self.character} {head}").split())
 
 
 @dataclass(frozen=True)
@@ -221,13 +231,14 @@ def described_people(people: Iterable[Person], words: list[str]) -> tuple[list[s
     wanted = {stem(w) for w in words if w not in _NOT_NAMES}
     if not wanted:
         return [], 0.0
-    scores = []
-    for p in people:
-        scores.append((len(wanted & p.about), p.id))
-    scores.sort(key=lambda s: -s[0])
+    # A word of the description's first clause counts fully, one further on half.
+    scores = sorted(
+        ((len(wanted & p.about_first) + 0.5 * len(wanted & (p.about - p.about_first)), p.id) for p in people),
+        key=lambda s: -s[0],
+    )
     best = scores[0][0] if scores else 0
     if best == 0:
         return [], 0.0
-    # A runner-up matching more than half as many words makes the description ambiguous.
-    close = [pid for n, pid in scores if 2 * n > best]
-    return close, best / len(wanted)
+    # A runner-up (nearly) as good makes the description ambiguous: the caller asks which one.
+    close = [pid for n, pid in scores if n >= CLOSE_DESCRIPTION * best]
+    return close, min(1.0, best / len(wanted))

@@ -37,6 +37,7 @@ CAST_WORDS = frozenset(stem(w) for texts in TEMPLATES.values() for text in texts
     stem(w) for w in ("season", "episode", "series", "show", "tv", "cast", "finale")
 )
 OFF_CAST = 6.0
+NO_ONE = ""  # see _relative
 # Greetings and thanks, with the words that go with them: a message made only of these is chatter, even
 # when a pack happens to know the word ("hello" from HELLO! magazine), unless the pack has an entry for them.
 GREETINGS = frozenset(
@@ -134,6 +135,11 @@ class Router:
                 return self._described_person_answer(index, described)
         if not names and _asks_about_unknown_name(index, words, ranked, accept):
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
+        relative = _relative(index, words, names) if REQUIRED_SLOT.get(best) == CHARACTER_SLOT else None
+        if relative is not None:
+            if relative is NO_ONE:
+                return _unknown(index, f"{UNKNOWN_TEXT} I don't know who that is in {index.title}.", confidence)
+            return self._person_answer(index, best, [Mention((relative,), CHARACTER_SLOT, 0, 0)], confidence)
         needed = _needed_confidence(index, words, accept)
         if best in REQUIRED_SLOT and names:
             needed = max(needed, _needed_for_cast_question(words, accept))
@@ -286,3 +292,30 @@ def _needed_for_cast_question(words: list[str], accept: float) -> float:
 
 def _is_greeting(words: list[str]) -> bool:
     return not GREETINGS.isdisjoint(words) and _GREETING_COMPANY.issuperset(words)
+
+
+def _relative(index: ShowIndex, words: list[str], names: list[Mention]) -> str | None:
+    """ "who plays Geneviève's daughter": the one other person whose description names the character
+    together with the question's other words (Mishi is "Geneviève's daughter"). `NO_ONE` for a relative
+    no description names ("who plays Jack's boss"); None otherwise (the question is answered as usual).
+    """
+    named = [m.person_ids[0] for m in names if m.kind == CHARACTER_SLOT and len(m.person_ids) == 1]
+    relation = {stem(w) for w in words if w not in STOPWORDS and w not in SLOT_WORDS and not w.isdigit()} - CAST_WORDS
+    if len(named) != 1 or not relation:
+        return None
+    person = index.people[named[0]]
+    name = {stem(w) for w in normalize(person.character).split()}
+    others = [p.id for p in index.people.values() if p.id != person.id and relation <= p.about and name & p.about]
+    if len(others) == 1:
+        return others[0]
+    if not others and not relation <= person.about and _possessive(words):
+        return NO_ONE
+    return None
+
+
+def _possessive(words: list[str]) -> bool:
+    """ "cheyenne's boyfriend" (normalised to "qcharacter is boyfriend"): the question is about a relative."""
+    return any(
+        w == CHARACTER_SLOT and nxt in ("is", "s") and after not in STOPWORDS
+        for w, nxt, after in zip(words, words[1:], words[2:], strict=False)
+    )

@@ -24,10 +24,15 @@ TV_WORDS = frozenset(
 )
 _SPAN_START = frozenset({"of", "in", "on", "from", "for"})
 _SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to"})
-# Words that qualify a season or episode rather than name a show ("the next season").
+# Words that qualify a season or episode rather than name a show ("the next season"), and the verbs and
+# adverbs that come before one in news questions ("has prime officially announced season 2").
 _GENERIC = frozenset(
     "next new another last first final whole entire full latest upcoming good best favorite favourite "
-    "more other same hey hi yo guys anyone someone everyone know tell".split()
+    "more other same hey hi yo guys anyone someone everyone know tell "
+    "ever still really actually finally officially already yet even "
+    "announce announced confirm confirmed order ordered greenlight greenlit pick picked release released "
+    "drop dropped get got getting make making made film filmed filming start started finish finished "
+    "need want wait waiting hope hoping expect expecting plan planned planning news update updates info".split()
 )
 
 

@@ -519,3 +519,35 @@ def test_loaded_shows_are_bounded(synthetic_db: Path) -> None:
     router.ask("is harbor lights renewed")
     assert len(base._indexes) == 1
     assert router.ask("is moonfall station renewed").show == "moonfall"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("who plays cheyenne's boyfriend", "david alvarez"),
+        ("who plays geneviève's daughter", "vinolo"),
+        ("who plays the daughter of genevieve", "vinolo"),
+        ("who plays the paris ballet director", "gainsbourg"),
+    ],
+)
+def test_characters_described_through_someone_else(etoile_router: Router, question: str, expected: str) -> None:
+    """A relative or a description picks the person it describes, not the one it names."""
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered", f"{question!r}: {answer}"
+    assert expected in folded(answer.text)
+
+
+def test_a_relative_no_description_names_is_unknown(etoile_router: Router) -> None:
+    answer = etoile_router.ask("who plays jack's boss")
+    assert answer.status == "unknown", answer
+    assert "luke kirby" not in folded(answer.text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["has prime announced season 2", "did they ever announce season 2", "did they officially confirm season 2"],
+)
+def test_news_verbs_before_season_are_not_taken_for_a_show_name(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered", f"{question!r}: {answer}"
+    assert mentions_cancellation(answer)
