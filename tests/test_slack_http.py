@@ -324,6 +324,36 @@ def mention(text: str, ts: str, channel: str = CHANNEL, user: str = "UFANMENTION
     return {"type": "app_mention", "user": user, "text": text, "ts": ts, "channel": channel, "event_ts": ts}
 
 
+def test_a_rate_limited_post_is_retried_after_slacks_delay(slack: SlackHarness, fake: FakeSlack) -> None:
+    """Slack answers 429 with Retry-After when an app posts too fast: the answer still arrives, once."""
+    fake.rate_limited["chat.postMessage"] = 1
+    assert slack.event(mention(f"<@{BOT_USER_ID}> who plays cheyenne?", "150.1", channel="C0LIMIT"), "EvLimit") == 200
+    fake.wait_for(
+        lambda calls: any(c.method == "chat.postMessage" and c.payload.get("channel") == "C0LIMIT" for c in calls),
+        timeout=15,
+    )
+    assert [c.method for c in fake.calls if c.payload.get("channel") == "C0LIMIT"] == [
+        "chat.postMessage (429)",
+        "chat.postMessage",
+    ]
+
+
+def test_a_failed_post_is_logged_and_the_next_question_is_answered(
+    slack: SlackHarness, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.errors["chat.postMessage"] = "channel_not_found"
+    assert slack.event(mention(f"<@{BOT_USER_ID}> who plays jack?", "160.1", channel="C0GONE"), "EvGone") == 200
+    fake.wait_for(lambda calls: any(c.payload.get("channel") == "C0GONE" for c in calls))
+    deadline = time.monotonic() + 10
+    while "channel_not_found" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "channel_not_found" in caplog.text
+    assert "xoxb-test-token" not in caplog.text
+    del fake.errors["chat.postMessage"]
+    slack.event(mention(f"<@{BOT_USER_ID}> who plays jack?", "160.2", channel="C0BACK"), "EvBack")
+    fake.wait_for(lambda _: len(messages_to(fake, "C0BACK")) == 1)
+
+
 def test_app_mention_is_answered_once_even_when_also_delivered_as_a_message(
     slack: SlackHarness, fake: FakeSlack
 ) -> None:

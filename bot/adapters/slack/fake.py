@@ -67,6 +67,7 @@ class FakeSlack:
     def __init__(self, errors: dict[str, str] | None = None) -> None:
         self.calls: list[Call] = []
         self.errors = errors or {}  # Web API method -> the error Slack should answer it with
+        self.rate_limited: dict[str, int] = {}  # Web API method -> how many more calls get HTTP 429
         self.socket_url = "ws://127.0.0.1:9/"  # what apps.connections.open hands out (Socket Mode)
         self._changed = threading.Condition()
         fake = self
@@ -78,14 +79,21 @@ class FakeSlack:
                     payload = json.loads(raw) if raw.lstrip().startswith("{") else dict(parse_qsl(raw))
                 except ValueError:
                     payload = {"_raw": raw}
+                status, headers = 200, {}
                 if self.path.startswith("/api/"):
                     method = self.path[len("/api/") :].split("?")[0]
-                    body = json.dumps(fake.api_response(method, payload)).encode()
+                    if fake.take_rate_limit(method):  # as Slack does: 429, Retry-After, ok false
+                        status, headers = 429, {"retry-after": "1"}
+                        body = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+                    else:
+                        body = json.dumps(fake.api_response(method, payload)).encode()
                     content_type = "application/json; charset=utf-8"
                 else:
                     method, body, content_type = "response_url", b"ok", "text/plain"
-                fake.record(Call(method, payload, self.path))
-                self.send_response(200)
+                fake.record(Call(method if status == 200 else f"{method} (429)", payload, self.path))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("content-type", content_type)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
@@ -120,6 +128,13 @@ class FakeSlack:
         if method.startswith("chat.post"):
             return {"ok": True, "channel": payload.get("channel"), "ts": f"{time.time():.6f}"}
         return {"ok": True}
+
+    def take_rate_limit(self, method: str) -> bool:
+        with self._changed:
+            left = self.rate_limited.get(method, 0)
+            if left:
+                self.rate_limited[method] = left - 1
+            return left > 0
 
     def record(self, call: Call) -> None:
         with self._changed:
