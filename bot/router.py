@@ -140,10 +140,15 @@ class Router:
             if relative is NO_ONE:
                 return _unknown(index, f"{UNKNOWN_TEXT} I don't know who that is in {index.title}.", confidence)
             return self._person_answer(index, best, [Mention((relative,), CHARACTER_SLOT, 0, 0)], confidence)
-        needed = _needed_confidence(index, words, accept)
-        if best in REQUIRED_SLOT and names:
-            needed = max(needed, _needed_for_cast_question(words, accept))
-        if confidence < needed:
+        if names and best in REQUIRED_SLOT and confidence < _needed_for_cast_question(words, accept):
+            # Not about the person's role ("is the show with Charlotte Gainsbourg renewed", "how old is Lou
+            # de Laage"): the facts compete without the cast templates, and answer only on their own merit.
+            ranked = [(t, p) for t, p in ranked if t not in REQUIRED_SLOT]
+            if not ranked:
+                return _unknown(index, confidence=confidence)
+            best, confidence = ranked[0]
+            rivals = ranked[1:]
+        if confidence < _needed_confidence(index, words, accept):
             return _unknown(index, confidence=confidence)
         # Close calls are judged on calibrated probabilities, so the ambiguity ratio means the same in every pack.
         close = [

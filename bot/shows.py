@@ -104,7 +104,7 @@ def foreign_show_name(words: list[str], knows: Callable[[str], bool]) -> str | N
                 span.append(x)
             spans.append(span)
     first_tv = next(i for i, w in enumerate(words) if w in TV_WORDS)
-    spans.append(words[max(0, first_tv - 2) : first_tv])  # "severance season 2"
+    spans.append(_name_before(words[:first_tv]))  # "severance season 2", "has stranger things been renewed"
     for span in spans:
         content = [
             w for w in span if w not in STOPWORDS and w not in TV_WORDS and w not in _GENERIC and not w.isdigit()
@@ -112,3 +112,18 @@ def foreign_show_name(words: list[str], knows: Callable[[str], bool]) -> str | N
         if content and 2 * sum(not knows(w) for w in content) >= len(content):
             return " ".join(content)
     return None
+
+
+def _name_before(words: list[str], most: int = 3) -> list[str]:
+    """The words that may name a show just before a TV word: walking back over stopwords and generic
+    words ("been", "ever announced") until a stopword ends the name ("has | stranger things been renewed")."""
+    name: list[str] = []
+    for w in reversed(words):
+        if w in STOPWORDS or w in _GENERIC:
+            if name:
+                break
+            continue
+        name.insert(0, w)
+        if len(name) == most:
+            break
+    return name

@@ -178,6 +178,8 @@ def test_unknown_name_is_not_answered_with_someone_else(etoile_router: Router, q
         "is there a season 3 of the white lotus",
         "severance season 2 release date",
         "when does the bear season 4 come out",
+        "has stranger things been renewed",
+        "has the bear been cancelled",
     ],
 )
 @pytest.mark.parametrize(
@@ -548,6 +550,17 @@ def test_a_relative_no_description_names_is_unknown(etoile_router: Router) -> No
     ["has prime announced season 2", "did they ever announce season 2", "did they officially confirm season 2"],
 )
 def test_news_verbs_before_season_are_not_taken_for_a_show_name(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered", f"{question!r}: {answer}"
+    assert mentions_cancellation(answer)
+
+
+@pytest.mark.parametrize(
+    "question", ["is the ballet show with charlotte gainsbourg renewed", "has the show with luke kirby been renewed"]
+)
+def test_a_name_in_a_question_about_something_else_does_not_make_it_a_cast_question(
+    etoile_router: Router, question: str
+) -> None:
     answer = etoile_router.ask(question)
     assert answer.status == "answered", f"{question!r}: {answer}"
     assert mentions_cancellation(answer)
