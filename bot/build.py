@@ -27,16 +27,16 @@ from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, TEMPLATES, NameMatcher, per
 from bot.intent import IntentModel
 from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_pack, load_packs, pack_dirs
 from bot.shows import alias_pattern, strip_exact_mentions
-from bot.store import read_only_uri
+from bot.store import SCHEMA_VERSION, read_only_uri
 from bot.text import normalize
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-SCHEMA_VERSION = 3
 PACKS_PER_WORKER = 8  # below this many packs per core, starting worker processes costs more than it saves
 SHOW_TABLES = (
     "show_aliases",
+    "other_shows",
     "sources",
     "facts",
     "fact_sources",
@@ -164,6 +164,8 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_json: s
         [(slug, pack.title, origin, str(pack.path), len(pack.facts))],
     )
     _insert(db, "show_aliases", ("show", "norm"), ((slug, a) for a in show_alias_norms(pack)))
+    others = dict.fromkeys(n for n in (normalize(o) for o in pack.other_shows) if n)
+    _insert(db, "other_shows", ("show", "norm"), ((slug, n) for n in others))
     _insert(
         db,
         "sources",
@@ -221,6 +223,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key")
     db.table("shows").create({"slug": str, "title": str, "origin": str, "path": str, "facts": int}, pk="slug")
     db.table("show_aliases").create({"show": str, "norm": str})
+    db.table("other_shows").create({"show": str, "norm": str})
     db.table("sources").create(
         {"show": str, "id": str, "title": str, "outlet": str, "url": str, "published": str, "reliability": str},
         pk=("show", "id"),
@@ -382,8 +385,10 @@ def _copy_shows(db: sqlite_utils.Database, old_path: Path, slugs: list[str]) -> 
     db.execute("attach database ? as old", [str(old_path)])
     marks = ",".join("?" * len(slugs))
     db.execute(f"insert into shows select * from old.shows where slug in ({marks})", slugs)
+    old_tables = {row[0] for row in db.execute("select name from old.sqlite_master where type = 'table'").fetchall()}
     for table in SHOW_TABLES:
-        db.execute(f"insert into [{table}] select * from old.[{table}] where show in ({marks})", slugs)
+        if table in old_tables:  # a table added since the old build holds nothing for its shows
+            db.execute(f"insert into [{table}] select * from old.[{table}] where show in ({marks})", slugs)
     db.conn.commit()
     db.execute("detach database old")
 

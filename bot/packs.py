@@ -97,6 +97,7 @@ class Pack:
     sources: tuple[SourceEntry, ...] = ()
     facts: tuple[FactEntry, ...] = ()
     people: tuple[PersonEntry, ...] = ()
+    other_shows: tuple[str, ...] = ()  # shows the pack mentions but does not cover ("Gilmore Girls")
 
 
 @dataclass
@@ -300,13 +301,15 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
 
     title: str = ""
     aliases: tuple[str, ...] = ()
+    other_shows: tuple[str, ...] = ()
     read = _read_toml(show_file, problems)
     if read:
         data, loc = read
         c = _Checker(show_file, loc, problems)
-        c.known_keys(data, ["title", "aliases"], None, None)
+        c.known_keys(data, ["title", "aliases", "other_shows"], None, None)
         title = c.string(data, "title", None, None)
         aliases = c.strings(data, "aliases", None, None)
+        other_shows = c.strings(data, "other_shows", None, None)
 
     sources: list[SourceEntry] = []
     source_has_url: dict[str, bool] = {}
@@ -447,7 +450,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
 
     if problems:
         return None, problems
-    pack = Pack(slug, title, aliases, directory, tuple(sources), tuple(facts), tuple(people))
+    pack = Pack(slug, title, aliases, directory, tuple(sources), tuple(facts), tuple(people), other_shows)
     return pack, problems
 
 

@@ -94,6 +94,7 @@ class Router:
             return _unknown(index, f'What would you like to know about {index.title}? e.g. "is there a season 2?"')
         if _is_greeting(words) and not self._answers_greetings(slug):
             return _unknown(index)
+        other = _named(index.other_shows, words)
 
         words, names = index.names.fill_slots(words, index.model.phrasing_words)
         words = index.model.correct(words)
@@ -103,7 +104,23 @@ class Router:
                 text=f'{UNKNOWN_TEXT} I don\'t have facts about "{foreign}"; I know about {index.title}.',
                 show=None,
             )
-        return self._decide(index, words, names)
+        answer = self._decide(index, words, names)
+        # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast.
+        if other is not None and (names or not self._about_other_shows(index, answer)):
+            return Answer(
+                status="unknown",
+                text=f'{UNKNOWN_TEXT} I don\'t have facts about "{other}"; I know about {index.title}.',
+            )
+        return answer
+
+    def _about_other_shows(self, index: ShowIndex, answer: Answer) -> bool:
+        """Whether `answer` is a fact about how the show relates to the others its pack mentions ("is it as
+        good as Maisel"): its topic's phrasings name one. Otherwise a question naming another show ("how
+        many seasons does Gilmore Girls have") is about that show, and this pack cannot answer it."""
+        if answer.status != "answered" or answer.fact_id not in index.facts:
+            return False
+        topic = [f.id for f in index.facts.values() if f.current == answer.fact_id]
+        return any(_named(index.other_shows, normalize(p).split()) for p in self.base.phrasings(index.slug, topic))
 
     def _answers_greetings(self, slug: str) -> bool:
         """Whether the pack itself has an entry for greetings (an FAQ sheet may): then it answers them."""
@@ -324,3 +341,9 @@ def _possessive(words: list[str]) -> bool:
         w == CHARACTER_SLOT and nxt in ("is", "s") and after not in STOPWORDS
         for w, nxt, after in zip(words, words[1:], words[2:], strict=False)
     )
+
+
+def _named(names: tuple[str, ...], words: list[str]) -> str | None:
+    """The longest of `names` (normalised) that the words contain, whole words only."""
+    text = f" {' '.join(words)} "
+    return max((n for n in names if f" {n} " in text), key=len, default=None)

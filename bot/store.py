@@ -20,7 +20,7 @@ from bot.intent import IntentModel
 from bot.models import Source
 from bot.settings import DEFAULT_LOADED_SHOWS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # bot.build writes it; a fact base of another version is rebuilt or refused
 
 
 class StoreError(Exception):
@@ -50,6 +50,7 @@ class ShowIndex:
     people: dict[str, Person]
     names: NameMatcher
     model: IntentModel
+    other_shows: tuple[str, ...] = ()  # normalised names of shows the pack mentions but does not cover
 
 
 def read_only_uri(path: Path) -> str:
@@ -91,9 +92,15 @@ class FactBase:
     def aliases(self) -> list[tuple[str, str]]:
         return [(norm, show) for norm, show in self._query("select norm, show from show_aliases")]
 
-    def phrasings(self, slug: str) -> list[str]:
-        """The show's phrasings as written in its pack (not needed to answer: read only on rare paths)."""
-        return [row[0] for row in self._query("select text from phrasings where show = ?", [slug])]
+    def phrasings(self, slug: str, facts: list[str] | None = None) -> list[str]:
+        """The show's phrasings as written in its pack, all or those of `facts` (read on rare paths only)."""
+        if facts is None:
+            return [row[0] for row in self._query("select text from phrasings where show = ?", [slug])]
+        marks = ",".join("?" * len(facts))
+        return [
+            row[0]
+            for row in self._query(f"select text from phrasings where show = ? and fact in ({marks})", [slug, *facts])
+        ]
 
     def shows_with_fact(self, fact_id: str) -> list[str]:
         """Slugs of the shows that have a fact with this id (ids are unique per pack, not globally)."""
@@ -161,4 +168,5 @@ class FactBase:
         if row is None:
             raise StoreError(f"show {slug!r} has no intent model: rebuild with `showbot build`")
         model = IntentModel.from_json(json.loads(row[0]))
-        return ShowIndex(slug, self.titles[slug], facts, sources, reliability, people, names, model)
+        others = tuple(norm for (norm,) in q("select norm from other_shows where show = ?", [slug]))
+        return ShowIndex(slug, self.titles[slug], facts, sources, reliability, people, names, model, others)

@@ -138,6 +138,13 @@ CASES: dict[str, Case] = {
         words=("renewal-ghost",),
         needle="renewal-ghost",
     ),
+    "other-shows-not-a-list": Case(
+        "show.toml",
+        lambda t: t + 'other_shows = "Harbor Lights"\n',
+        key="other_shows",
+        words=("list",),
+        needle='other_shows = "Harbor Lights"',
+    ),
     "person-unknown-source-id": Case(
         "people.toml",
         lambda t: in_block(t, 'id = "otto-marsh"', '"gazette-2024-01"', '"nowhere-news"'),
