@@ -119,6 +119,8 @@ def _name_before(words: list[str], most: int = 3) -> list[str]:
     words ("been", "ever announced") until a stopword ends the name ("has | stranger things been renewed")."""
     name: list[str] = []
     for w in reversed(words):
+        if w in _SPAN_START:  # "any chance of | a season 2": what follows "of" is its own span
+            break
         if w in STOPWORDS or w in _GENERIC:
             if name:
                 break

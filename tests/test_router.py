@@ -91,6 +91,7 @@ def test_plain_rendering_lists_sources_and_as_of(etoile_router: Router) -> None:
         "did they officially confirm season 2",
         "is the ballet show with charlotte gainsbourg renewed",  # a name does not make it a cast question
         "has the show with luke kirby been renewed",
+        "any chance of a season 2?",
     ],
 )
 def test_renewal_paraphrases_and_typos(etoile_router: Router, question: str) -> None:
