@@ -60,4 +60,9 @@ def ensure_database(settings: Settings, db_path: Path, notify: Callable[[str], N
 def open_router(settings: Settings, db_path: Path | None, notify: Callable[[str], None]) -> Router:
     path = db_path or settings.db_path
     ensure_database(settings, path, notify)
+    return router_at(settings, path)
+
+
+def router_at(settings: Settings, path: Path) -> Router:
+    """A router over the fact base at `path`, as the settings configure it (decisions, packs kept loaded)."""
     return Router(FactBase(path, settings.loaded_shows), settings.router)

@@ -241,4 +241,4 @@ def described_people(people: Iterable[Person], words: list[str]) -> tuple[list[s
         return [], 0.0
     # A runner-up (nearly) as good makes the description ambiguous: the caller asks which one.
     close = [pid for n, pid in scores if n >= CLOSE_DESCRIPTION * best]
-    return close, min(1.0, best / len(wanted))
+    return close, best / len(wanted)

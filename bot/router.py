@@ -99,18 +99,11 @@ class Router:
         words, names = index.names.fill_slots(words, index.model.phrasing_words)
         words = index.model.correct(words)
         if mention is None and (foreign := foreign_show_name(words, index.model.knows)):
-            return Answer(
-                status="unknown",
-                text=f'{UNKNOWN_TEXT} I don\'t have facts about "{foreign}"; I know about {index.title}.',
-                show=None,
-            )
+            return _another_show(index, foreign)
         answer = self._decide(index, words, names)
         # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast.
         if other is not None and (names or not self._about_other_shows(index, answer)):
-            return Answer(
-                status="unknown",
-                text=f'{UNKNOWN_TEXT} I don\'t have facts about "{other}"; I know about {index.title}.',
-            )
+            return _another_show(index, other)
         return answer
 
     def _about_other_shows(self, index: ShowIndex, answer: Answer) -> bool:
@@ -154,7 +147,7 @@ class Router:
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
         relative = _relative(index, words, names) if REQUIRED_SLOT.get(best) == CHARACTER_SLOT else None
         if relative is not None:
-            if relative is NO_ONE:
+            if relative == NO_ONE:
                 return _unknown(index, f"{UNKNOWN_TEXT} I don't know who that is in {index.title}.", confidence)
             return self._person_answer(index, best, [Mention((relative,), CHARACTER_SLOT, 0, 0)], confidence)
         if names and best in REQUIRED_SLOT and confidence < _needed_for_cast_question(words, accept):
@@ -294,9 +287,21 @@ def _asks_about_unknown_name(
     return likely_template and any(w not in STOPWORDS and not w.isdigit() and not index.model.knows(w) for w in words)
 
 
+def _another_show(index: ShowIndex, name: str) -> Answer:
+    """A question about a show this fact base does not cover: say which, and what it knows instead."""
+    return Answer(
+        status="unknown", text=f'{UNKNOWN_TEXT} I don\'t have facts about "{name}"; I know about {index.title}.'
+    )
+
+
+def _content_words(words: list[str]) -> list[str]:
+    """The words that carry meaning: not stopwords, numbers or name slots."""
+    return [w for w in words if w not in STOPWORDS and not w.isdigit() and w not in SLOT_WORDS]
+
+
 def _needed_confidence(index: ShowIndex, words: list[str], accept: float) -> float:
     """The confidence a match needs: the threshold, raised by the share of unfamiliar content words."""
-    content = [w for w in words if w not in STOPWORDS and not w.isdigit() and w not in SLOT_WORDS]
+    content = _content_words(words)
     if not content:
         return float(accept ** (1 / CONTENT_FREE))
     unfamiliar = sum(not index.model.familiar(w) for w in content) / len(content)
@@ -305,7 +310,7 @@ def _needed_confidence(index: ShowIndex, words: list[str], accept: float) -> flo
 
 def _needed_for_cast_question(words: list[str], accept: float) -> float:
     """The bar for a cast answer: raised by the share of words no cast question uses (see `CAST_WORDS`)."""
-    content = [w for w in words if w not in STOPWORDS and not w.isdigit() and w not in SLOT_WORDS]
+    content = _content_words(words)
     if not content:
         return accept
     off_cast = sum(stem(w) not in CAST_WORDS for w in content) / len(content)
@@ -322,7 +327,7 @@ def _relative(index: ShowIndex, words: list[str], names: list[Mention]) -> str |
     no description names ("who plays Jack's boss"); None otherwise (the question is answered as usual).
     """
     named = [m.person_ids[0] for m in names if m.kind == CHARACTER_SLOT and len(m.person_ids) == 1]
-    relation = {stem(w) for w in words if w not in STOPWORDS and w not in SLOT_WORDS and not w.isdigit()} - CAST_WORDS
+    relation = {stem(w) for w in _content_words(words)} - CAST_WORDS
     if len(named) != 1 or not relation:
         return None
     person = index.people[named[0]]

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot.app import ensure_database, open_router, router_at
 from bot.models import Answer, AskContext
 from bot.questionlog import QuestionLog, Stats, Unanswered, Where
 from bot.router import Router
 from bot.settings import Settings
-from bot.store import FactBase, StoreError
+from bot.store import StoreError
 from bot.text import MAX_QUESTION_CHARS, normalize, sanitize
 
 TAUGHT_HEADER = (
@@ -97,8 +98,6 @@ class Showbot:
         cls, settings: Settings, db_path: Path | None = None, notify: Callable[[str], None] = logger.info
     ) -> Showbot:
         """Build the fact base if it is missing or stale, then open it and the question log."""
-        from bot.app import open_router
-
         router = open_router(settings, db_path, notify)
         log = QuestionLog(
             settings.log.path or router.base.path.with_name("showbot-log.db"),
@@ -171,7 +170,7 @@ class Showbot:
             return
         try:
             self._identity = identity  # also when opening fails: one error per new file, not per question
-            router = Router(FactBase(path, self.settings.loaded_shows), self.settings.router)
+            router = router_at(self.settings, path)
             with self._lock:
                 self._router = router
             logger.info("the fact base was rebuilt: now answering from it", extra={"event": "reload"})
@@ -210,12 +209,10 @@ class Showbot:
         assignment, so a question in flight finishes on the old data and no question sees half a build.
         A failed build leaves the running router (and the database) as they were.
         """
-        from bot.app import ensure_database
-
         with self._reload_lock:
             path = self._router.base.path
             ensure_database(self.settings, path, logger.info)
-            router = Router(FactBase(path, self.settings.loaded_shows), self.settings.router)
+            router = router_at(self.settings, path)
             self._swap(router)
         titles = router.base.titles
         return f"Reloaded: {len(titles)} show(s) ({', '.join(titles.values())})."
@@ -262,7 +259,7 @@ class Showbot:
                 else:
                     path.write_bytes(before)
                 raise TeachError(f"the pack did not build with that phrasing, nothing changed: {exc}") from None
-            router = Router(FactBase(base.path, self.settings.loaded_shows), self.settings.router)
+            router = router_at(self.settings, base.path)
             self._swap(router)
         logger.info("taught a phrasing", extra={"event": "teach", "show": slugs[0], "fact": fact_id})
         return f'Taught: "{text}" now answers with {fact_id} ({router.base.titles[slugs[0]]}); saved in {path}.'

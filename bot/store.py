@@ -20,7 +20,7 @@ from bot.intent import IntentModel
 from bot.models import Source
 from bot.settings import DEFAULT_LOADED_SHOWS
 
-SCHEMA_VERSION = 4  # bot.build writes it; a fact base of another version is rebuilt or refused
+SCHEMA_VERSION = 4  # bot.build writes it; a fact base of another version is refused (rebuild it)
 
 
 class StoreError(Exception):

@@ -28,6 +28,12 @@ def mentions_cancellation(answer: Answer) -> bool:
     return any(word in folded(answer.text) for word in CANCELLED)
 
 
+def assert_answered_with(router: Router, question: str, expected: str) -> None:
+    answer = router.ask(question)
+    assert answer.status == "answered", f"{question!r}: {answer}"
+    assert expected in folded(answer.text)
+
+
 def etoile_people() -> list[dict[str, object]]:
     with (BUNDLED_KNOWLEDGE / "etoile" / "people.toml").open("rb") as f:
         return list(tomllib.load(f).get("people", []))
@@ -245,9 +251,7 @@ def test_off_topic_and_greetings_are_unknown(etoile_router: Router, question: st
 def test_a_greeting_before_a_question_is_no_reason_to_ignore_it(
     etoile_router: Router, question: str, expected: str
 ) -> None:
-    answer = etoile_router.ask(question)
-    assert answer.status == "answered", f"{question!r}: {answer}"
-    assert expected in folded(answer.text)
+    assert_answered_with(etoile_router, question, expected)
 
 
 def test_a_pack_that_answers_greetings_keeps_answering_them(tmp_path: Path) -> None:
@@ -293,9 +297,7 @@ def test_other_questions_about_an_actor_are_not_answered_with_their_role(etoile_
     ],
 )
 def test_cast_questions_with_more_words_are_still_answered(etoile_router: Router, question: str, expected: str) -> None:
-    answer = etoile_router.ask(question)
-    assert answer.status == "answered", f"{question!r}: {answer}"
-    assert expected in folded(answer.text)
+    assert_answered_with(etoile_router, question, expected)
 
 
 # ------------------------------------------------------------------------------------------- spoilers
@@ -540,9 +542,7 @@ def test_loaded_shows_are_bounded(synthetic_db: Path) -> None:
 )
 def test_characters_described_through_someone_else(etoile_router: Router, question: str, expected: str) -> None:
     """A relative or a description picks the person it describes, not the one it names."""
-    answer = etoile_router.ask(question)
-    assert answer.status == "answered", f"{question!r}: {answer}"
-    assert expected in folded(answer.text)
+    assert_answered_with(etoile_router, question, expected)
 
 
 def test_a_relative_no_description_names_is_unknown(etoile_router: Router) -> None:
@@ -574,6 +574,4 @@ def test_shows_the_pack_only_mentions_are_not_answered_with_its_facts(etoile_rou
 def test_how_the_show_relates_to_the_shows_it_mentions_is_answered(
     etoile_router: Router, question: str, expected: str
 ) -> None:
-    answer = etoile_router.ask(question)
-    assert answer.status == "answered", f"{question!r}: {answer}"
-    assert expected in folded(answer.text)
+    assert_answered_with(etoile_router, question, expected)
