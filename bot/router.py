@@ -95,6 +95,9 @@ class Router:
         if _is_greeting(words) and not self._answers_greetings(slug):
             return _unknown(index)
         other = _named(index.other_shows, words)
+        # Named where a TV question puts its show ("is there a season 2 of Maisel"): a question about that show.
+        other_words = frozenset(other.split()) if other is not None else frozenset()
+        other_is_subject = other is not None and foreign_show_name(words, lambda w: w not in other_words) is not None
 
         words, names = index.names.fill_slots(words, index.model.phrasing_words)
         words = index.model.correct(words)
@@ -102,7 +105,7 @@ class Router:
             return _another_show(index, foreign)
         answer = self._decide(index, words, names)
         # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast.
-        if other is not None and (names or not self._about_other_shows(index, answer)):
+        if other is not None and (names or other_is_subject or not self._about_other_shows(index, answer)):
             return _another_show(index, other)
         return answer
 

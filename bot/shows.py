@@ -22,6 +22,12 @@ TV_WORDS = frozenset(
     "cancel trailer premiere finale actor actress character characters stream streaming watch sequel "
     "spinoff plays played playing portrays starring".split()
 )
+# Words about a story: "what's the plot of hamlet" asks about another work, as "season 2 of severance" does
+# (only the name after of/in/on counts: before them, "explain the ending" holds a verb, not a title).
+STORY_WORDS = frozenset(
+    "plot plots story storyline premise ending spoiler spoilers prequel remake reboot adaptation novel movie "
+    "film".split()
+)
 _SPAN_START = frozenset({"of", "in", "on", "from", "for"})
 _SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to"})
 # Words that qualify a season or episode rather than name a show ("the next season"), and the verbs and
@@ -34,6 +40,7 @@ _GENERIC = frozenset(
     "drop dropped get got getting make making made film filmed filming start started finish finished "
     "need want wait waiting hope hoping expect expecting plan planned planning news update updates info".split()
 )
+_NOT_A_NAME = STOPWORDS | TV_WORDS | STORY_WORDS | _GENERIC
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,7 @@ def foreign_show_name(words: list[str], knows: Callable[[str], bool]) -> str | N
     Only TV questions count ("season 2 of severance", "who plays eleven in stranger things"): the name
     sits after "of"/"in"/"on" (or before "season"), and at least half of its words are unknown to the pack.
     """
-    if not TV_WORDS.intersection(words):
+    if TV_WORDS.isdisjoint(words) and STORY_WORDS.isdisjoint(words):
         return None
     spans: list[list[str]] = []
     for i, w in enumerate(words):
@@ -103,12 +110,11 @@ def foreign_show_name(words: list[str], knows: Callable[[str], bool]) -> str | N
                     break
                 span.append(x)
             spans.append(span)
-    first_tv = next(i for i, w in enumerate(words) if w in TV_WORDS)
-    spans.append(_name_before(words[:first_tv]))  # "severance season 2", "has stranger things been renewed"
+    first_tv = next((i for i, w in enumerate(words) if w in TV_WORDS), None)
+    if first_tv is not None:
+        spans.append(_name_before(words[:first_tv]))  # "severance season 2", "has stranger things been renewed"
     for span in spans:
-        content = [
-            w for w in span if w not in STOPWORDS and w not in TV_WORDS and w not in _GENERIC and not w.isdigit()
-        ]
+        content = [w for w in span if w not in _NOT_A_NAME and not w.isdigit()]
         if content and 2 * sum(not knows(w) for w in content) >= len(content):
             return " ".join(content)
     return None

@@ -192,6 +192,8 @@ def test_unknown_name_is_not_answered_with_someone_else(etoile_router: Router, q
         "when does the bear season 4 come out",
         "has stranger things been renewed",
         "has the bear been cancelled",
+        "what's the plot of the godfather",  # another work's story, not Étoile's premise
+        "spoilers for the ending of breaking bad",
     ],
 )
 @pytest.mark.parametrize(
@@ -206,6 +208,11 @@ def test_unknown_show_is_never_answered_with_etoile_facts(
     assert not answer.sources
     assert not mentions_cancellation(answer), answer.text
     assert_not_about_etoile_cast(answer)
+
+
+@pytest.mark.parametrize("question", ["what's the plot of etoile", "what is the premise of the series"])
+def test_story_words_about_the_show_itself_are_answered(etoile_router: Router, question: str) -> None:
+    assert_answered_with(etoile_router, question, "ballet")
 
 
 # -------------------------------------------------------------------------------- off-topic, greetings
