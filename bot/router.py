@@ -29,7 +29,7 @@ SLOT_WORDS = frozenset({ACTOR_SLOT, CHARACTER_SLOT})
 # under its bar while answering most CLINC queries that name something new, like a city.)
 UNFAMILIAR = 3.0
 # A question with no content word at all ("what's 2+2") is no evidence either way: t ** (1 / CONTENT_FREE).
-CONTENT_FREE = 2.0
+CONTENT_FREE = 3.0
 # A cast question holds names and the cast templates' own words (and where in the show); any other word
 # asks something else about the person ("how old is Lou de Laage", "is Luke Kirby married"), which no
 # pack answers, so those words raise the bar twice as steeply as unfamiliar words do.
@@ -95,9 +95,13 @@ class Router:
         if _is_greeting(words) and not self._answers_greetings(slug):
             return _unknown(index)
         other = _named(index.other_shows, words)
-        # Named where a TV question puts its show ("is there a season 2 of Maisel"): a question about that show.
+        # Named where a TV question puts its show ("is there a season 2 of Maisel"): a question about that show
+        # (but "which Gilmore Girls actor is in it" asks about this one).
         other_words = frozenset(other.split()) if other is not None else frozenset()
-        other_is_subject = other is not None and foreign_show_name(words, lambda w: w not in other_words) is not None
+        other_is_subject = (
+            other is not None
+            and foreign_show_name(words, lambda w: w not in other_words, before_people=False) is not None
+        )
 
         words, names = index.names.fill_slots(words, index.model.phrasing_words)
         words = index.model.correct(words)
@@ -113,9 +117,13 @@ class Router:
         """Whether `answer` is a fact about how the show relates to the others its pack mentions ("is it as
         good as Maisel"): its topic's phrasings name one. Otherwise a question naming another show ("how
         many seasons does Gilmore Girls have") is about that show, and this pack cannot answer it."""
-        if answer.status != "answered" or answer.fact_id not in index.facts:
+        if answer.status == "answered":
+            targets = {answer.fact_id}
+        elif answer.status == "clarify":  # "did you mean" between facts: their suggestions are their questions
+            targets = {f.current for f in index.facts.values() if f.question in answer.suggestions}
+        else:
             return False
-        topic = [f.id for f in index.facts.values() if f.current == answer.fact_id]
+        topic = [f.id for f in index.facts.values() if f.current in targets]
         return any(_named(index.other_shows, normalize(p).split()) for p in self.base.phrasings(index.slug, topic))
 
     def _answers_greetings(self, slug: str) -> bool:

@@ -20,8 +20,10 @@ from bot.intent import STOPWORDS
 TV_WORDS = frozenset(
     "season seasons series show shows episode episodes cast renewed renew renewal cancelled canceled "
     "cancel trailer premiere finale actor actress character characters stream streaming watch sequel "
-    "spinoff plays played playing portrays starring".split()
+    "spinoff plays played playing portrays starring watching watched".split()
 )
+# TV words about people: a show named before one of these may just qualify it ("which Maisel actor is in it").
+PEOPLE_WORDS = frozenset("cast actor actress character characters plays played playing portrays starring".split())
 # Words about a story: "what's the plot of hamlet" asks about another work, as "season 2 of severance" does
 # (only the name after of/in/on counts: before them, "explain the ending" holds a verb, not a title).
 STORY_WORDS = frozenset(
@@ -33,13 +35,14 @@ _SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to
 # Words that qualify a season or episode rather than name a show ("the next season"), and the verbs and
 # adverbs that come before one in news questions ("has prime officially announced season 2").
 _GENERIC = frozenset(
-    "next new another last first final whole entire full latest upcoming good best favorite favourite "
+    "next new another last first final whole entire full latest upcoming good best favorite favourite worth "
     "more other same hey hi yo guys anyone someone everyone know tell "
     "ever still really actually finally officially already yet even "
     "announce announced confirm confirmed order ordered greenlight greenlit pick picked release released "
     "drop dropped get got getting make making made film filmed filming start started finish finished "
     "need want wait waiting hope hoping expect expecting plan planned planning news update updates info".split()
 )
+_PRONOUNS = frozenset("it this that they them i you we he she".split())
 _NOT_A_NAME = STOPWORDS | TV_WORDS | STORY_WORDS | _GENERIC
 
 
@@ -93,11 +96,12 @@ def strip_exact_mentions(text: str, pattern: re.Pattern[str]) -> str:
     return " ".join(pattern.sub(" ", text).split())
 
 
-def foreign_show_name(words: list[str], knows: Callable[[str], bool]) -> str | None:
+def foreign_show_name(words: list[str], knows: Callable[[str], bool], *, before_people: bool = True) -> str | None:
     """The name of a show the pack does not know, if the question is about one.
 
     Only TV questions count ("season 2 of severance", "who plays eleven in stranger things"): the name
     sits after "of"/"in"/"on" (or before "season"), and at least half of its words are unknown to the pack.
+    With `before_people` False, a name before a cast word does not count (see `PEOPLE_WORDS`).
     """
     if TV_WORDS.isdisjoint(words) and STORY_WORDS.isdisjoint(words):
         return None
@@ -110,7 +114,9 @@ def foreign_show_name(words: list[str], knows: Callable[[str], bool]) -> str | N
                     break
                 span.append(x)
             spans.append(span)
-    first_tv = next((i for i, w in enumerate(words) if w in TV_WORDS), None)
+    first_tv = next(
+        (i for i, w in enumerate(words) if w in TV_WORDS and (before_people or w not in PEOPLE_WORDS)), None
+    )
     if first_tv is not None:
         spans.append(_name_before(words[:first_tv]))  # "severance season 2", "has stranger things been renewed"
     for span in spans:
@@ -125,7 +131,9 @@ def _name_before(words: list[str], most: int = 3) -> list[str]:
     words ("been", "ever announced") until a stopword ends the name ("has | stranger things been renewed")."""
     name: list[str] = []
     for w in reversed(words):
-        if w in _SPAN_START:  # "any chance of | a season 2": what follows "of" is its own span
+        # "any chance of | a season 2": what follows "of" is its own span; "ok but | is it worth watching" and
+        # "is it | renewed" have no name before the TV word.
+        if w in _SPAN_START or w in _SPAN_STOP or (w in _PRONOUNS and not name):
             break
         if w in STOPWORDS or w in _GENERIC:
             if name:
