@@ -16,11 +16,11 @@ from rapidfuzz import fuzz, process
 
 from bot.intent import STOPWORDS, stem
 from bot.packs import PersonEntry
-from bot.shows import TV_WORDS
+from bot.shows import STORY_WORDS, TV_WORDS
 from bot.text import normalize
 
 # Single words never taken for a name, however close ("cast" is not "cass").
-_NOT_NAMES = STOPWORDS | TV_WORDS
+_NOT_NAMES = STOPWORDS | TV_WORDS | STORY_WORDS
 
 CHARACTER_SLOT = "qcharacter"
 ACTOR_SLOT = "qactor"

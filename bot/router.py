@@ -15,7 +15,7 @@ from bot.entities import (
 from bot.intent import STOPWORDS, stem
 from bot.models import Answer, AskContext
 from bot.settings import RouterSettings
-from bot.shows import ShowResolver, foreign_show_name
+from bot.shows import PART_WORDS, ShowResolver, foreign_show_name
 from bot.store import Fact, FactBase, ShowIndex
 from bot.text import MAX_QUESTION_CHARS, human_date, normalize, sanitize
 
@@ -38,6 +38,10 @@ CAST_WORDS = frozenset(stem(w) for texts in TEMPLATES.values() for text in texts
 )
 OFF_CAST = 6.0
 NO_ONE = ""  # see _relative
+# "who plays the choreographer": at least this share of the description's words must fit someone's, and
+# the pack must know its first word, or it describes someone else ("who plays superman in the new movie"
+# shares "new" with "New York").
+DESCRIBED_SHARE = 0.5
 # Greetings and thanks, with the words that go with them: a message made only of these is chatter, even
 # when a pack happens to know the word ("hello" from HELLO! magazine), unless the pack has an entry for them.
 GREETINGS = frozenset(
@@ -95,12 +99,10 @@ class Router:
         if _is_greeting(words) and not self._answers_greetings(slug):
             return _unknown(index)
         other = _named(index.other_shows, words)
-        # Named where a TV question puts its show ("is there a season 2 of Maisel"): a question about that show
-        # (but "which Gilmore Girls actor is in it" asks about this one).
         other_words = frozenset(other.split()) if other is not None else frozenset()
-        other_is_subject = (
+        other_is_subject = (  # see PART_WORDS
             other is not None
-            and foreign_show_name(words, lambda w: w not in other_words, before_people=False) is not None
+            and foreign_show_name(words, lambda w: w not in other_words, PART_WORDS, frozenset()) is not None
         )
 
         words, names = index.names.fill_slots(words, index.model.phrasing_words)
@@ -222,7 +224,8 @@ class Router:
 
     def _described_person_answer(self, index: ShowIndex, described: list[str]) -> Answer:
         people, share = described_people(index.people.values(), described)
-        if not people:
+        head = next(w for w in described if w not in STOPWORDS)  # the caller checked there is one
+        if not people or share < DESCRIBED_SHARE or not index.model.knows(head):
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that character in {index.title}.")
         mention = Mention(tuple(people), CHARACTER_SLOT, 0, 0)
         return self._person_answer(index, "@actor-of-character", [mention], share)

@@ -22,8 +22,13 @@ TV_WORDS = frozenset(
     "cancel trailer premiere finale actor actress character characters stream streaming watch sequel "
     "spinoff plays played playing portrays starring watching watched".split()
 )
-# TV words about people: a show named before one of these may just qualify it ("which Maisel actor is in it").
-PEOPLE_WORDS = frozenset("cast actor actress character characters plays played playing portrays starring".split())
+# TV words about a show's seasons and news, not its people or the word "show": a show the pack mentions, named
+# around one of these, is what the question asks about ("is there a season 2 of Maisel"), while "which
+# Maisel actor is in it" or "is it the Maisel creator's new show" ask how this show relates to it.
+PART_WORDS = TV_WORDS - frozenset(
+    "show shows series cast actor actress character characters plays played playing portrays starring "
+    "watch watching watched stream streaming".split()
+)
 # Words about a story: "what's the plot of hamlet" asks about another work, as "season 2 of severance" does
 # (only the name after of/in/on counts: before them, "explain the ending" holds a verb, not a title).
 STORY_WORDS = frozenset(
@@ -96,14 +101,18 @@ def strip_exact_mentions(text: str, pattern: re.Pattern[str]) -> str:
     return " ".join(pattern.sub(" ", text).split())
 
 
-def foreign_show_name(words: list[str], knows: Callable[[str], bool], *, before_people: bool = True) -> str | None:
+def foreign_show_name(
+    words: list[str],
+    knows: Callable[[str], bool],
+    tv_words: frozenset[str] = TV_WORDS,
+    story_words: frozenset[str] = STORY_WORDS,
+) -> str | None:
     """The name of a show the pack does not know, if the question is about one.
 
     Only TV questions count ("season 2 of severance", "who plays eleven in stranger things"): the name
     sits after "of"/"in"/"on" (or before "season"), and at least half of its words are unknown to the pack.
-    With `before_people` False, a name before a cast word does not count (see `PEOPLE_WORDS`).
     """
-    if TV_WORDS.isdisjoint(words) and STORY_WORDS.isdisjoint(words):
+    if tv_words.isdisjoint(words) and story_words.isdisjoint(words):
         return None
     spans: list[list[str]] = []
     for i, w in enumerate(words):
@@ -114,9 +123,7 @@ def foreign_show_name(words: list[str], knows: Callable[[str], bool], *, before_
                     break
                 span.append(x)
             spans.append(span)
-    first_tv = next(
-        (i for i, w in enumerate(words) if w in TV_WORDS and (before_people or w not in PEOPLE_WORDS)), None
-    )
+    first_tv = next((i for i, w in enumerate(words) if w in tv_words), None)
     if first_tv is not None:
         spans.append(_name_before(words[:first_tv]))  # "severance season 2", "has stranger things been renewed"
     for span in spans:

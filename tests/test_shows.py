@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.shows import foreign_show_name
+from bot.shows import PART_WORDS, foreign_show_name
 
 KNOWN = frozenset("ballet paris cast worth good okay".split())
 
@@ -43,8 +43,17 @@ def test_no_other_show(question: str) -> None:
     assert foreign_show_name(question.split(), knows) is None
 
 
-def test_a_name_before_a_cast_word_can_be_ignored() -> None:
-    """ "which gilmore girls actor is in it" asks about this show's cast, when the caller says so."""
-    words = "which gilmore girls actor is in it".split()
-    assert foreign_show_name(words, knows) == "gilmore girls"
-    assert foreign_show_name(words, knows, before_people=False) is None
+@pytest.mark.parametrize(
+    ("question", "about_maisel"),
+    [
+        ("is there a season 2 of the marvelous mrs maisel", True),
+        ("when did maisel season 5 come out", True),
+        ("which maisel actor is in it", False),
+        ("is it the maisel creator s new show", False),
+    ],
+)
+def test_a_mentioned_show_is_the_subject_only_of_questions_about_its_parts(question: str, about_maisel: bool) -> None:
+    def knows(word: str) -> bool:
+        return word not in {"maisel", "marvelous", "mrs"}
+
+    assert (foreign_show_name(question.split(), knows, PART_WORDS, frozenset()) is not None) == about_maisel
