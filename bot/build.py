@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import sqlite_utils
 
 from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, TEMPLATES, NameMatcher, person_names
-from bot.intent import IntentModel
+from bot.intent import BLOB_COLUMNS, MODEL_COLUMNS, IntentModel
 from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_pack, load_packs, pack_dirs
 from bot.shows import alias_pattern, strip_exact_mentions
 from bot.store import SCHEMA_VERSION, read_only_uri
@@ -34,18 +34,7 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
 PACKS_PER_WORKER = 8  # below this many packs per core, starting worker processes costs more than it saves
-SHOW_TABLES = (
-    "show_aliases",
-    "other_shows",
-    "sources",
-    "facts",
-    "fact_sources",
-    "phrasings",
-    "people",
-    "person_names",
-    "person_sources",
-    "models",
-)
+SHOW_TABLES = ("show_aliases", "sources", "facts", "phrasings", "people", "packs")
 
 
 @dataclass(frozen=True)
@@ -138,9 +127,9 @@ def _distinctive_questions(facts: tuple[FactEntry, ...]) -> dict[str, str]:
     }
 
 
-def model_data(pack: Pack) -> str:
-    """The pack's fitted intent model, serialised for the `models` table."""
-    return json.dumps(fit_model(pack).to_json(), separators=(",", ":"))
+def model_data(pack: Pack) -> tuple[object, ...]:
+    """The pack's fitted intent model, serialised for the `packs` table (`IntentModel.to_row`)."""
+    return fit_model(pack).to_row()
 
 
 def _insert(
@@ -151,7 +140,7 @@ def _insert(
     db.conn.executemany(f"insert into [{table}] ({names}) values ({', '.join('?' * len(columns))})", rows)
 
 
-def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_json: str | None = None) -> None:
+def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tuple[object, ...] | None = None) -> None:
     """Insert one show's rows (the show must not be in `db` yet)."""
     slug = pack.slug
     sources = {s.id: s for s in pack.sources}
@@ -164,8 +153,6 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_json: s
         [(slug, pack.title, origin, str(pack.path), len(pack.facts))],
     )
     _insert(db, "show_aliases", ("show", "norm"), ((slug, a) for a in show_alias_norms(pack)))
-    others = dict.fromkeys(n for n in (normalize(o) for o in pack.other_shows) if n)
-    _insert(db, "other_shows", ("show", "norm"), ((slug, n) for n in others))
     _insert(
         db,
         "sources",
@@ -175,7 +162,7 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_json: s
     _insert(
         db,
         "facts",
-        ("show", "id", "topic", "answer", "as_of", "spoiler", "current", "history", "question"),
+        ("show", "id", "topic", "answer", "as_of", "spoiler", "current", "history", "question", "sources"),
         (
             (
                 slug,
@@ -187,43 +174,38 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_json: s
                 topics[f.id][0],
                 json.dumps(topics[f.id][1]),
                 suggestions[f.id],
+                json.dumps(f.sources),
             )
             for f in pack.facts
         ),
-    )
-    _insert(
-        db,
-        "fact_sources",
-        ("show", "fact", "source", "position"),
-        ((slug, f.id, s, n) for f in pack.facts for n, s in enumerate(f.sources)),
     )
     _insert(db, "phrasings", ("show", "fact", "text"), ((slug, f.id, q) for f in pack.facts for q in f.questions))
     _insert(
         db,
         "people",
-        ("show", "id", "actor", "character", "description", "role"),
-        ((slug, p.id, p.actor, p.character, p.description, p.role) for p in pack.people),
+        ("show", "id", "actor", "character", "description", "role", "sources"),
+        ((slug, p.id, p.actor, p.character, p.description, p.role, json.dumps(p.sources)) for p in pack.people),
     )
+    others = dict.fromkeys(n for n in (normalize(o) for o in pack.other_shows) if n)
     _insert(
         db,
-        "person_names",
-        ("show", "person", "kind", "norm"),
-        ((slug, person, kind, name) for name, kind, person in person_names(pack.people)),
+        "packs",
+        ("show", "names", "other_shows", *MODEL_COLUMNS),
+        [
+            (
+                slug,
+                json.dumps(list(person_names(pack.people)), separators=(",", ":")),
+                json.dumps(list(others), separators=(",", ":")),
+                *(model_row if model_row is not None else model_data(pack)),
+            )
+        ],
     )
-    _insert(
-        db,
-        "person_sources",
-        ("show", "person", "source", "position"),
-        ((slug, p.id, s, n) for p in pack.people for n, s in enumerate(p.sources)),
-    )
-    _insert(db, "models", ("show", "data"), [(slug, model_json if model_json is not None else model_data(pack))])
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key")
     db.table("shows").create({"slug": str, "title": str, "origin": str, "path": str, "facts": int}, pk="slug")
     db.table("show_aliases").create({"show": str, "norm": str})
-    db.table("other_shows").create({"show": str, "norm": str})
     db.table("sources").create(
         {"show": str, "id": str, "title": str, "outlet": str, "url": str, "published": str, "reliability": str},
         pk=("show", "id"),
@@ -237,21 +219,23 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "as_of": str,
             "spoiler": int,
             "current": str,
-            "history": str,
+            "history": str,  # JSON list of fact ids
             "question": str,
+            "sources": str,  # JSON list of source ids
         },
         pk=("show", "id"),
     )
-    db.table("fact_sources").create({"show": str, "fact": str, "source": str, "position": int})
     db.table("phrasings").create({"show": str, "fact": str, "text": str})
     db.table("people").create(
-        {"show": str, "id": str, "actor": str, "character": str, "description": str, "role": str}, pk=("show", "id")
+        {"show": str, "id": str, "actor": str, "character": str, "description": str, "role": str, "sources": str},
+        pk=("show", "id"),
     )
-    db.table("person_names").create({"show": str, "person": str, "kind": str, "norm": str})
-    db.table("person_sources").create({"show": str, "person": str, "source": str, "position": int})
-    db.table("models").create({"show": str, "data": str}, pk="show")
+    # One row per show: all its first question reads (the names to spot, the other shows it mentions, its
+    # intent model); facts, sources and people are read when an answer needs them.
+    columns: dict[str, type] = {"show": str, "names": str, "other_shows": str, "model": str}
+    db.table("packs").create(columns | dict.fromkeys(BLOB_COLUMNS, bytes), pk="show")
     for table in SHOW_TABLES:
-        if table != "models":  # its primary key is the show already
+        if table != "packs":  # its primary key is the show already
             db.table(table).create_index(["show"])
 
 
@@ -333,10 +317,10 @@ def build(knowledge_dir: Path, db_path: Path, progress: Callable[[str], None] | 
         keep = _imported_shows(db_path, {p.slug for p in packs})
         with atomic_database(db_path) as db, closing(_fit_all(packs, pool)) as models:
             _create_schema(db)
-            for pack, model_json in zip(packs, models, strict=True):
+            for pack, model_row in zip(packs, models, strict=True):
                 if progress:
                     progress(pack.slug)
-                write_pack(db, pack, "pack", model_json)
+                write_pack(db, pack, "pack", model_row)
             if keep:
                 _copy_shows(db, db_path, keep)
             _finish(db, {"knowledge_dir": str(knowledge_dir.resolve())})
@@ -373,7 +357,7 @@ def _worker_pool(knowledge_dir: Path) -> Iterator[ProcessPoolExecutor | None]:
         yield pool
 
 
-def _fit_all(packs: list[Pack], pool: ProcessPoolExecutor | None) -> Generator[str, None, None]:
+def _fit_all(packs: list[Pack], pool: ProcessPoolExecutor | None) -> Generator[tuple[object, ...], None, None]:
     """Each pack's model, in order; fitted on the worker processes if there are any (the packs are independent)."""
     if pool is None:
         yield from map(model_data, packs)

@@ -13,15 +13,18 @@ fall below the pack's self-calibrated threshold.
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import heapq
 import itertools
+import json
 import math
 import sys
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -45,6 +48,10 @@ WORD_WEIGHT = 1.4
 SCALE = 1 << 20
 FIELD_BITS = 64
 OFFSET = 1 << 32
+# A stored row voting for at least this share of a pack's intents is kept as its packed integer's bytes
+# (8 per intent), a sparser one as (intent, value) pairs: see `SparseWeights`.
+DENSE_SHARE = 0.5
+MAX_MISSING = 1 << 12  # features a model remembers it does not know
 _SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""))
 
 
@@ -91,42 +98,106 @@ class Ranking:
     sharpness: float  # calibrated inverse temperature: compare probabilities as (p / q) ** sharpness
 
 
+@lru_cache(maxsize=1 << 16)
+def feature_key(feature: str) -> int:
+    """The feature's stable 64-bit key: a stored model finds its rows by these keys, not by feature strings,
+    so loading a pack builds no dict of thousands of strings. The same in every process, unlike `hash`;
+    cached, because questions repeat the same n-grams across every show they ask about."""
+    return int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
+
+
 @dataclass
 class SparseWeights:
-    """The classifier's weights as flat arrays: feature j has inverse document frequency idf[j] and votes
-    for intents cols[bounds[j]:bounds[j + 1]] with the fixed-point values (weight x idf x SCALE) at the
-    same positions. The arrays are stored as base64 of their little-endian bytes: a pack is loaded on
-    its first question (and again after the store evicts it), and decoding them is a memory copy where
-    parsing the same numbers from JSON took most of a 10 ms load; they also take a quarter of the memory.
+    """The classifier's weights, one row per feature the pack knows, sorted by `feature_key`.
+
+    Row j holds the feature's inverse document frequency idf[j] and what `IntentModel.rank` adds for it:
+    a packed integer with one 64-bit field per intent holding OFFSET + the fixed-point value (weight x
+    idf x SCALE). A row voting for at least `DENSE_SHARE` of the intents (slots[j] >= 0) is stored as
+    that integer's bytes, so its first use is one `int.from_bytes`; a sparser row (slots[j] = ~k) stores
+    the intents it votes for, cols[bounds[k]:bounds[k + 1]], and the values at the same positions.
+
+    Everything is flat little-endian arrays, stored as SQLite BLOBs: loading a pack copies memory and
+    decodes nothing (a pack is loaded on its first question, and again after the store evicts it).
     """
 
-    features: list[str]
+    intents: int
+    keys: array[int]  # 'Q', ascending
     idf: array[float]  # 'f'
+    slots: array[int]  # 'i'
+    dense: bytes
     bounds: array[int]  # 'i'
-    cols: array[int]  # 'i'
+    cols: array[int]  # 'H', or 'i' beyond 65,536 intents
     values: array[int]  # 'i'
 
-    def to_json(self) -> dict[str, object]:
-        return {"features": self.features, **{name: _encode(getattr(self, name)) for name in _ARRAYS}}
+    def find(self, feature: str) -> int:
+        """The feature's row, or -1 if the pack never saw it."""
+        key = feature_key(feature)
+        j = bisect_left(self.keys, key)
+        return j if j < len(self.keys) and self.keys[j] == key else -1
+
+    def packed(self, j: int, offsets: int) -> int:
+        """Row j as one integer: `offsets` (OFFSET in every field) plus each value in its intent's field."""
+        slot = self.slots[j]
+        if slot >= 0:
+            size = 8 * self.intents
+            return int.from_bytes(self.dense[slot * size : (slot + 1) * size], "little")
+        lo, hi = self.bounds[~slot], self.bounds[~slot + 1]
+        packed = offsets
+        for c, q in zip(self.cols[lo:hi], self.values[lo:hi], strict=True):
+            packed += q << (FIELD_BITS * c)
+        return packed
+
+    def row(self, feature: str) -> tuple[float, dict[int, int]] | None:
+        """The feature's idf and its nonzero fixed-point values by intent column (for tests and inspection)."""
+        j = self.find(feature)
+        if j < 0:
+            return None
+        fields = array("Q", self.packed(j, offsets(self.intents)).to_bytes(8 * self.intents, "little"))
+        if sys.byteorder == "big":  # pragma: no cover
+            fields.byteswap()
+        return self.idf[j], {c: v - OFFSET for c, v in enumerate(fields) if v != OFFSET}
+
+    def blobs(self) -> tuple[bytes, ...]:
+        """The arrays' little-endian bytes, in `BLOB_COLUMNS` order."""
+        return tuple(_bytes(getattr(self, name)) for name in BLOB_COLUMNS)
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> SparseWeights:
-        arrays = {name: _decode(code, str(data[name])) for name, code in _ARRAYS.items()}
-        return cls(features=data["features"], **arrays)  # type: ignore[arg-type]
+    def from_blobs(cls, intents: int, blobs: Sequence[bytes]) -> SparseWeights:
+        named = dict(zip(BLOB_COLUMNS, blobs, strict=True))
+        return cls(
+            intents=intents,
+            dense=named["dense"],
+            **{name: _array(_typecode(name, intents), named[name]) for name in BLOB_COLUMNS if name != "dense"},
+        )
 
 
-_ARRAYS = {"idf": "f", "bounds": "i", "cols": "i", "values": "i"}
+def offsets(intents: int) -> int:
+    """OFFSET in each of `intents` 64-bit fields: what a row of no votes packs to."""
+    return int.from_bytes(OFFSET.to_bytes(8, "little") * intents, "little")
 
 
-def _encode(values: array[Any]) -> str:
+BLOB_COLUMNS = ("keys", "idf", "slots", "dense", "bounds", "cols", "values")
+MODEL_COLUMNS = ("model", *BLOB_COLUMNS)  # `IntentModel.to_row`: the JSON fields, then the arrays
+_TYPECODES = {"keys": "Q", "idf": "f", "slots": "i", "bounds": "i", "values": "i"}
+
+
+def _typecode(name: str, intents: int) -> str:
+    if name == "cols":
+        return "H" if intents <= 1 << 16 else "i"
+    return _TYPECODES[name]
+
+
+def _bytes(values: array[Any] | bytes) -> bytes:
+    if isinstance(values, bytes):
+        return values
     if sys.byteorder == "big":  # pragma: no cover - stored little-endian everywhere
         values = array(values.typecode, values)
         values.byteswap()
-    return base64.b64encode(values.tobytes()).decode("ascii")
+    return values.tobytes()
 
 
-def _decode(typecode: str, text: str) -> array[Any]:
-    values = array(typecode, base64.b64decode(text))
+def _array(typecode: str, data: bytes) -> array[Any]:
+    values = array(typecode, data)
     if sys.byteorder == "big":  # pragma: no cover
         values.byteswap()
     return values
@@ -143,44 +214,62 @@ class IntentModel:
     shared: dict[str, list[str]] = field(default_factory=dict)  # phrasing -> intents that all use it
     char_ngrams: bool = True  # False for very large packs (see bot.train)
     sharpness: float = 1.0  # see Ranking
+    # Derived from the fields above, stored so that loading a pack does not derive them again (stemming
+    # the vocabulary took a fifth of a load): None computes them.
+    stems: list[str] | None = None  # the vocabulary's stems
+    unknown_idf: float | None = None  # what a feature the pack never saw weighs in a question's length
 
     def __post_init__(self) -> None:
+        if self.stems is None:
+            self.stems = sorted({stem(w) for w in self.vocabulary})
+        if self.unknown_idf is None:
+            self.unknown_idf = max(self.weights.idf, default=1.0)
         self.phrasing_words = frozenset(self.vocabulary)
         # Typos are corrected towards phrasing words and their stems ("renw" -> "renew" of "renewed").
-        self._stems = frozenset(stem(w) for w in self.vocabulary)
-        # Not towards stopwords: "tall" is not a typo of "all", and a stopword carries no meaning to restore.
-        self._typo_targets = sorted((self.phrasing_words | self._stems) - STOPWORDS)
+        self._stems = frozenset(self.stems)
         self._other = frozenset(self.other_words)
-        self._unknown_idf = max(self.weights.idf, default=1.0)
-        self._row = dict(zip(self.weights.features, range(len(self.weights.features)), strict=True))
-        self._offsets = sum(OFFSET << (FIELD_BITS * c) for c in range(len(self.intents)))
+        self._offsets = offsets(len(self.intents))
         self._packed: dict[str, tuple[float, int]] = {}  # filled on first use: loading stays cheap
+        self._missing: set[str] = set()  # features looked up and not found (bounded: see _pack)
 
-    def to_json(self) -> dict[str, object]:
-        return {
+    @cached_property
+    def _typo_targets(self) -> list[str]:
+        """Only needed for a question with an unknown word, so not computed on load."""
+        # Not towards stopwords: "tall" is not a typo of "all", and a stopword carries no meaning to restore.
+        return sorted((self.phrasing_words | self._stems) - STOPWORDS)
+
+    def to_row(self) -> tuple[object, ...]:
+        """The stored form: the small fields as JSON, then `SparseWeights.blobs` (see `MODEL_COLUMNS`)."""
+        data = {
             "intents": self.intents,
             "bias": self.bias,
-            **self.weights.to_json(),
             "threshold": self.threshold,
-            "vocabulary": self.vocabulary,
-            "other_words": self.other_words,
+            # Words hold no whitespace: one joined string parses faster than a JSON list of them.
+            "vocabulary": "\n".join(self.vocabulary),
+            "stems": "\n".join(self.stems or ()),
+            "other_words": "\n".join(self.other_words),
             "shared": self.shared,
             "char_ngrams": self.char_ngrams,
             "sharpness": self.sharpness,
+            "unknown_idf": self.unknown_idf,
         }
+        return (json.dumps(data, separators=(",", ":")), *self.weights.blobs())
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> IntentModel:
+    def from_row(cls, row: Sequence[Any]) -> IntentModel:
+        data = json.loads(row[0])
         return cls(
-            intents=data["intents"],  # type: ignore[arg-type]
-            bias=data["bias"],  # type: ignore[arg-type]
-            weights=SparseWeights.from_json(data),
-            threshold=float(data["threshold"]),  # type: ignore[arg-type]
-            vocabulary=data["vocabulary"],  # type: ignore[arg-type]
-            other_words=data["other_words"],  # type: ignore[arg-type]
-            shared=data["shared"],  # type: ignore[arg-type]
+            intents=data["intents"],
+            bias=data["bias"],
+            weights=SparseWeights.from_blobs(len(data["intents"]), row[1:]),
+            threshold=float(data["threshold"]),
+            vocabulary=_words(data["vocabulary"]),
+            other_words=_words(data["other_words"]),
+            shared=data["shared"],
             char_ngrams=bool(data["char_ngrams"]),
-            sharpness=float(data["sharpness"]),  # type: ignore[arg-type]
+            sharpness=float(data["sharpness"]),
+            stems=_words(data["stems"]),
+            unknown_idf=float(data["unknown_idf"]),
         )
 
     def familiar(self, word: str) -> bool:
@@ -226,13 +315,14 @@ class IntentModel:
         feature is a single C-level integer addition, whatever the number of intents. Features the
         pack never saw still count in the length: unfamiliar wording dilutes the confidence.
         """
+        unknown_idf = self.unknown_idf or 0.0
         total = 0
         added = 0
         norm2 = 0.0
         for feature, tf in counts.items():
             hit = self._packed.get(feature) or self._pack(feature)
             if hit is None:
-                norm2 += (tf * self._unknown_idf) ** 2
+                norm2 += (tf * unknown_idf) ** 2
                 continue
             idf, packed = hit
             norm2 += (tf * idf) ** 2
@@ -245,13 +335,18 @@ class IntentModel:
         return [f - offset for f in fields], scale
 
     def _pack(self, feature: str) -> tuple[float, int] | None:
-        j = self._row.get(feature)
-        if j is None:
+        if feature in self._missing:
             return None
         w = self.weights
-        lo, hi = w.bounds[j], w.bounds[j + 1]
-        packed = self._offsets
-        for c, q in zip(w.cols[lo:hi], w.values[lo:hi], strict=True):
-            packed += q << (FIELD_BITS * c)
-        self._packed[feature] = (w.idf[j], packed)
-        return w.idf[j], packed
+        j = w.find(feature)
+        if j < 0:
+            if len(self._missing) >= MAX_MISSING:  # unknown words are unbounded: forget them now and then
+                self._missing.clear()
+            self._missing.add(feature)
+            return None
+        hit = self._packed[feature] = (w.idf[j], w.packed(j, self._offsets))
+        return hit
+
+
+def _words(text: str) -> list[str]:
+    return text.split("\n") if text else []

@@ -21,7 +21,17 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.intent import SCALE, WORD_WEIGHT, IntentModel, SparseWeights, stem, word_ngrams
+from bot.intent import (
+    DENSE_SHARE,
+    OFFSET,
+    SCALE,
+    WORD_WEIGHT,
+    IntentModel,
+    SparseWeights,
+    feature_key,
+    stem,
+    word_ngrams,
+)
 
 SCRATCH_FLOATS = 4_000_000  # bound on temporary arrays while calibrating (16 MB of float32)
 TOP_SCORES = 32  # best scores kept per held-out phrasing for calibration
@@ -76,7 +86,7 @@ def fit(
     return IntentModel(
         intents=intents,
         bias=[round(float(b), 4) for b in bias],
-        weights=_sparse_weights(table.vocab, idf, weights, s.prune),
+        weights=_sparse_weights(table.vocab, idf, weights, s.prune, len(intents)),
         threshold=threshold,
         sharpness=round(sharpness, 4),
         vocabulary=vocabulary,
@@ -86,9 +96,12 @@ def fit(
     )
 
 
-def _sparse_weights(vocab: dict[str, int], idf: Floats, weights: Floats | SparseRows, prune: float) -> SparseWeights:
+def _sparse_weights(
+    vocab: dict[str, int], idf: Floats, weights: Floats | SparseRows, prune: float, n_intents: int
+) -> SparseWeights:
     """The stored form of the weights: per feature, its idf and the intents it votes for (|w| > prune),
-    as fixed-point integers with the idf folded in (what `IntentModel.rank` adds up)."""
+    as fixed-point integers with the idf folded in (what `IntentModel.rank` adds up), rows sorted by
+    feature key, the rows voting for many intents as their packed integers (see `SparseWeights`)."""
     if isinstance(weights, SparseRows):
         feature_of = np.repeat(np.arange(len(vocab)), np.diff(weights.bounds))
         cols, ws = weights.cols, weights.weights
@@ -99,12 +112,37 @@ def _sparse_weights(vocab: dict[str, int], idf: Floats, weights: Floats | Sparse
     feature_of, cols, ws = feature_of[keep], cols[keep], ws[keep]
     idf64 = idf.astype(np.float64)
     values = np.clip(np.rint(ws.astype(np.float64) * idf64[feature_of] * SCALE), -(2**31) + 1, 2**31 - 1)
+    values = values.astype(np.int64)
+    keys = np.fromiter(map(feature_key, vocab), np.uint64, len(vocab))  # in id order: the vocabulary is filled in order
+    order = np.argsort(keys, kind="stable")  # row -> feature id
+    if len(keys) and np.any(keys[order][1:] == keys[order][:-1]):
+        clash = [f for f in vocab if np.count_nonzero(keys == np.uint64(feature_key(f))) > 1]
+        raise ValueError(f"features {clash[:2]} have the same 64-bit key: their answers would mix")
+    row_of = np.empty(len(vocab), np.int64)
+    row_of[order] = np.arange(len(vocab))
+    rows = row_of[feature_of]
+    nnz = np.bincount(rows, minlength=len(vocab))
+    is_dense = nnz >= max(1, DENSE_SHARE * n_intents)
+    dense_rank = np.cumsum(is_dense) - 1
+    sparse_rank = np.cumsum(~is_dense) - 1
+    slots = np.where(is_dense, dense_rank, ~sparse_rank)
+    in_dense = is_dense[rows]
+    dense = np.full((int(is_dense.sum()), n_intents), OFFSET, np.int64)
+    dense[dense_rank[rows[in_dense]], cols[in_dense]] += values[in_dense]
+    by_row = np.argsort(rows[~in_dense], kind="stable")
+    sparse_rows = sparse_rank[rows[~in_dense]][by_row]
+    col_type = np.uint16 if n_intents <= 1 << 16 else np.int32
     return SparseWeights(
-        features=list(vocab),  # in id order: the vocabulary is filled in order
-        idf=array("f", idf.astype(np.float32).tobytes()),
-        bounds=array("i", np.searchsorted(feature_of, np.arange(len(vocab) + 1)).astype(np.int32).tobytes()),
-        cols=array("i", cols.astype(np.int32).tobytes()),
-        values=array("i", values.astype(np.int32).tobytes()),
+        intents=n_intents,
+        keys=array("Q", keys[order].astype("<u8").tobytes()),
+        idf=array("f", idf.astype(np.float32)[order].tobytes()),
+        slots=array("i", slots.astype(np.int32).tobytes()),
+        dense=dense.astype("<u8").tobytes(),
+        bounds=array(
+            "i", np.searchsorted(sparse_rows, np.arange(int((~is_dense).sum()) + 1)).astype(np.int32).tobytes()
+        ),
+        cols=array("H" if col_type is np.uint16 else "i", cols[~in_dense][by_row].astype(col_type).tobytes()),
+        values=array("i", values[~in_dense][by_row].astype(np.int32).tobytes()),
     )
 
 
