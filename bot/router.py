@@ -135,18 +135,14 @@ class Router:
         return self._greeting_packs[slug]
 
     def _decide(self, index: ShowIndex, words: list[str], names: list[Mention]) -> Answer:
-        shared = index.model.shared.get(" ".join(words), [])
-        targets = list(dict.fromkeys(index.facts[i].current if i in index.facts else i for i in shared))
+        # The model's intents are the facts that answer their topics now (a topic's older facts train its
+        # current one: `bot.build.fit_model`) and the cast templates, so they need no lookup here.
+        targets = index.model.shared.get(" ".join(words), [])
         if len(targets) > 1:  # the pack itself uses this exact question for several facts
             return self._clarify(index, targets, names, 1.0 / len(targets))
         ranking = index.model.rank(words, limit=6)
         accept = self.settings.accept if self.settings.accept is not None else ranking.threshold
-        # Facts on one topic are one answer: pool their probability under the fact that answers it now.
-        pooled: dict[str, float] = {}
-        for intent, p in ranking.intents:
-            target = index.facts[intent].current if intent in index.facts else intent
-            pooled[target] = pooled.get(target, 0.0) + p
-        ranked = sorted(pooled.items(), key=lambda kv: -kv[1])
+        ranked = list(ranking.intents)
         if not ranked:
             return _unknown(index, UNKNOWN_TEXT)
         best, confidence = ranked[0]
