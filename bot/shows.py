@@ -72,21 +72,29 @@ class ShowResolver:
             self._buckets.setdefault((len(alias.split()), alias[0]), []).append(alias)
 
     def find(self, words: list[str]) -> ShowMention | None:
+        """The longest (then leftmost) name spelled exactly, else the closest near-spelling ("etiole").
+
+        Every window is tried exactly before any is matched fuzzily: the fuzzy buckets grow with the
+        number of shows, and a correctly spelled name should cost the same whatever that number is."""
+        windows = [
+            (n, i, " ".join(words[i : i + n]))
+            for n in range(min(self._max_words, len(words)), 0, -1)
+            for i in range(len(words) - n + 1)
+        ]
+        for n, i, window in windows:
+            if window in self._exact:
+                return ShowMention(tuple(sorted(self._exact[window])), i, i + n)
         best: tuple[float, ShowMention] | None = None
-        for n in range(min(self._max_words, len(words)), 0, -1):
-            for i in range(len(words) - n + 1):
-                window = " ".join(words[i : i + n])
-                if window in self._exact:
-                    return ShowMention(tuple(sorted(self._exact[window])), i, i + n)
-                if len(window) < 5 or (n == 1 and window in STOPWORDS):
-                    continue
-                bucket = self._buckets.get((n, window[0]))
-                if not bucket:
-                    continue
-                # OSA counts a swap of two letters ("etiole") as one edit.
-                hit = process.extractOne(window, bucket, scorer=OSA.normalized_similarity, score_cutoff=0.8)
-                if hit and (best is None or hit[1] > best[0]):
-                    best = (hit[1], ShowMention(tuple(sorted(self._exact[hit[0]])), i, i + n))
+        for n, i, window in windows:
+            if len(window) < 5 or (n == 1 and window in STOPWORDS):
+                continue
+            bucket = self._buckets.get((n, window[0]))
+            if not bucket:
+                continue
+            # OSA counts a swap of two letters ("etiole") as one edit.
+            hit = process.extractOne(window, bucket, scorer=OSA.normalized_similarity, score_cutoff=0.8)
+            if hit and (best is None or hit[1] > best[0]):
+                best = (hit[1], ShowMention(tuple(sorted(self._exact[hit[0]])), i, i + n))
         return best[1] if best else None
 
 
