@@ -297,15 +297,45 @@ def atomic_database(db_path: Path, copy_existing: bool = False) -> Iterator[sqli
         os.close(fd)
 
 
-def _imported_shows(db_path: Path, exclude: set[str]) -> list[str]:
+def _imported_shows(db_path: Path, exclude: set[str]) -> list[Pack]:
+    """The shows `showbot import-faq` added to the fact base at `db_path`, read back as packs so the new
+    build fits them again: the same model as a fresh import, whichever showbot version wrote the file."""
     if not db_path.exists():
         return []
     try:
         with sqlite3.connect(read_only_uri(db_path), uri=True) as conn:
-            rows = conn.execute("select slug from shows where origin = 'import'").fetchall()
+            shows = conn.execute("select slug, title, path from shows where origin = 'import' order by slug").fetchall()
+            return [_read_import(conn, slug, title, path) for slug, title, path in shows if slug not in exclude]
     except sqlite3.Error:
         return []
-    return [slug for (slug,) in rows if slug not in exclude]
+
+
+def _read_import(conn: sqlite3.Connection, slug: str, title: str, path: str) -> Pack:
+    q = conn.execute
+    tables = {row[0] for row in q("select name from sqlite_master where type = 'table'")}
+    cited: dict[str, tuple[str, ...]] = {}
+    if "fact_sources" in tables:  # schema 4 and earlier
+        for fact, source in q("select fact, source from fact_sources where show = ? order by fact, position", [slug]):
+            cited[fact] = (*cited.get(fact, ()), source)
+    else:
+        rows = q("select id, sources from facts where show = ?", [slug])
+        cited = {fact: tuple(json.loads(ids)) for fact, ids in rows}
+    questions: dict[str, list[str]] = {}
+    for fact, text in q("select fact, text from phrasings where show = ? order by rowid", [slug]):
+        questions.setdefault(fact, []).append(text)
+    facts = tuple(
+        FactEntry(fid, topic, tuple(questions.get(fid, ())), answer, as_of, cited.get(fid, ()), bool(spoiler))
+        for fid, topic, answer, as_of, spoiler in q(
+            "select id, topic, answer, as_of, spoiler from facts where show = ? order by rowid", [slug]
+        )
+    )
+    sources = tuple(
+        SourceEntry(sid, stitle, outlet, url, published, reliability)
+        for sid, stitle, url, outlet, published, reliability in q(
+            "select id, title, url, outlet, published, reliability from sources where show = ? order by rowid", [slug]
+        )
+    )
+    return Pack(slug, title, (), Path(path), sources, facts)
 
 
 def build(knowledge_dir: Path, db_path: Path, progress: Callable[[str], None] | None = None) -> BuildReport:
@@ -314,15 +344,14 @@ def build(knowledge_dir: Path, db_path: Path, progress: Callable[[str], None] | 
     with _worker_pool(knowledge_dir) as pool:
         # Raises PackError, listing every problem in folder order, before anything is written.
         packs = load_packs(knowledge_dir, None if pool is None else lambda dirs: pool.map(load_pack, dirs, chunksize=8))
-        keep = _imported_shows(db_path, {p.slug for p in packs})
-        with atomic_database(db_path) as db, closing(_fit_all(packs, pool)) as models:
+        imported = _imported_shows(db_path, {p.slug for p in packs})
+        keep = [p.slug for p in imported]
+        with atomic_database(db_path) as db, closing(_fit_all([*packs, *imported], pool)) as models:
             _create_schema(db)
-            for pack, model_row in zip(packs, models, strict=True):
+            for pack, model_row in zip([*packs, *imported], models, strict=True):
                 if progress:
                     progress(pack.slug)
-                write_pack(db, pack, "pack", model_row)
-            if keep:
-                _copy_shows(db, db_path, keep)
+                write_pack(db, pack, "import" if pack.slug in keep else "pack", model_row)
             _finish(db, {"knowledge_dir": str(knowledge_dir.resolve())})
     return BuildReport(
         db_path=db_path,
@@ -363,18 +392,6 @@ def _fit_all(packs: list[Pack], pool: ProcessPoolExecutor | None) -> Generator[t
         yield from map(model_data, packs)
     else:
         yield from pool.map(model_data, packs, chunksize=8)
-
-
-def _copy_shows(db: sqlite_utils.Database, old_path: Path, slugs: list[str]) -> None:
-    db.execute("attach database ? as old", [str(old_path)])
-    marks = ",".join("?" * len(slugs))
-    db.execute(f"insert into shows select * from old.shows where slug in ({marks})", slugs)
-    old_tables = {row[0] for row in db.execute("select name from old.sqlite_master where type = 'table'").fetchall()}
-    for table in SHOW_TABLES:
-        if table in old_tables:  # a table added since the old build holds nothing for its shows
-            db.execute(f"insert into [{table}] select * from old.[{table}] where show in ({marks})", slugs)
-    db.conn.commit()
-    db.execute("detach database old")
 
 
 def replace_show(db: sqlite_utils.Database, pack: Pack, origin: str) -> None:

@@ -264,11 +264,12 @@ def import_faq(file: Path, slug: str, title: str | None, db_path: Path | None) -
     """
     from bot.faq_import import SheetError
     from bot.faq_import import import_faq as run_import
+    from bot.store import StoreError
 
     settings = _settings()
     try:
         report = run_import(file, slug, title, db_path or settings.db_path)
-    except SheetError as exc:
+    except (SheetError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"Imported {report.entries} entries ({report.phrasings} phrasings, {report.sources} sources) "

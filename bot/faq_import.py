@@ -10,12 +10,13 @@ import csv
 import datetime as dt
 import re
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.packs import SLUG_RE, FactEntry, Pack, SourceEntry
-from bot.store import read_only_uri
+from bot.store import SCHEMA_VERSION, StoreError, read_only_uri
 
 
 class SheetError(ValueError):
@@ -153,10 +154,29 @@ def existing_title(db_path: Path, slug: str) -> str | None:
     return row[0] if row else None
 
 
+def _check_fact_base(db_path: Path) -> None:
+    """An import adds to a fact base this version wrote: an older one must be rebuilt first, which keeps
+    the shows imported into it (`bot.build`); a file that is not a fact base is left alone."""
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return
+    try:
+        with closing(sqlite3.connect(read_only_uri(db_path), uri=True)) as conn:
+            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+            meta = conn.execute("select value from meta where key = 'schema_version'") if "meta" in tables else None
+            version = meta.fetchone() if meta is not None else None
+    except sqlite3.Error as exc:
+        raise StoreError(f"{db_path} is not a showbot fact base ({exc}): choose another --db") from None
+    if tables and (version is None or version[0] != str(SCHEMA_VERSION)):
+        raise StoreError(
+            f"{db_path} was built by another showbot version: run `showbot build` first (it keeps imported shows)"
+        )
+
+
 def import_faq(csv_path: Path, slug: str, title: str | None, db_path: Path) -> ImportReport:
     """Replace (or create) show `slug` in `db_path` with the sheet's entries, atomically."""
     from bot.build import atomic_database, replace_show
 
+    _check_fact_base(db_path)
     pack = read_sheet(csv_path, slug, title or existing_title(db_path, slug))
     with atomic_database(db_path, copy_existing=True) as db:
         replace_show(db, pack, "import")

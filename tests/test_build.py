@@ -287,3 +287,73 @@ def test_features_with_the_same_key_fail_the_build(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(bot.train, "feature_key", lambda feature: 7)
     with pytest.raises(ValueError, match="same 64-bit key"):
         fit([("is there a season 2", "renewal"), ("where can i watch it", "streaming")])
+
+
+def schema_4_fact_base(path: Path) -> None:
+    """A fact base as showbot wrote it before schema 5 (fact sources in their own table, no packs table),
+    holding one imported show: only the tables and columns a rebuild reads."""
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            """
+            create table meta (key text primary key, value text);
+            insert into meta values ('schema_version', '4');
+            create table shows (slug text primary key, title text, origin text, path text, facts integer);
+            insert into shows values ('fan-club', 'Fan Club', 'import', 'faq.csv', 1);
+            create table sources (show text, id text, title text, url text, outlet text, published text,
+                                  reliability text);
+            insert into sources values ('fan-club', 'src-1', 'Club news', 'https://club.example/news',
+                                        'club.example', '2025-03-01', 'medium');
+            create table facts (show text, id text, topic text, answer text, as_of text, spoiler integer,
+                                current text, history text, question text);
+            insert into facts values ('fan-club', 'meetup', 'meetup', 'Every first Saturday.', '2025-03-01', 0,
+                                      'meetup', '[]', 'when is the meetup');
+            create table fact_sources (show text, fact text, source text, position integer);
+            insert into fact_sources values ('fan-club', 'meetup', 'src-1', 0);
+            create table phrasings (show text, fact text, text text);
+            insert into phrasings values ('fan-club', 'meetup', 'when is the meetup'),
+                                         ('fan-club', 'meetup', 'when do fans meet');
+            """
+        )
+    conn.close()
+
+
+def test_a_build_over_an_older_fact_base_keeps_its_imported_shows(knowledge: Path, tmp_path: Path) -> None:
+    """Upgrading showbot and rebuilding loses nothing: the imported show is read back and fitted again."""
+    db = tmp_path / "old.db"
+    schema_4_fact_base(db)
+    report = build(knowledge, db)
+
+    assert report.kept_imports == ("fan-club",)
+    answer = Router(FactBase(db)).ask("when do the fans meet", AskContext(default_show="fan-club"))
+    assert answer.status == "answered", answer
+    assert "first saturday" in folded(answer.text)
+    assert [s.url for s in answer.sources] == ["https://club.example/news"]
+    assert_answers_renewal(db)
+
+
+def test_import_into_an_older_fact_base_says_to_rebuild_first(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    schema_4_fact_base(db)
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text("question,answer\nwhere do we meet,At the cafe.\n", encoding="utf-8")
+    before = fingerprint(db)
+
+    result = CliRunner().invoke(cli, ["import-faq", str(sheet), "--show", "cafe", "--db", str(db)])
+
+    assert result.exit_code == 1
+    assert "another showbot version: run `showbot build` first" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert fingerprint(db) == before
+
+
+def test_import_into_a_file_that_is_not_a_fact_base_is_refused(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.db"
+    junk.write_bytes(b"my notes, not a database\n" * 40)
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text("question,answer\nwhere do we meet,At the cafe.\n", encoding="utf-8")
+
+    result = CliRunner().invoke(cli, ["import-faq", str(sheet), "--show", "cafe", "--db", str(junk)])
+
+    assert result.exit_code == 1
+    assert "is not a showbot fact base" in result.output
+    assert junk.read_bytes() == b"my notes, not a database\n" * 40
