@@ -42,7 +42,7 @@ _SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to
 _GENERIC = frozenset(
     "next new another last first final whole entire full latest upcoming good best favorite favourite worth "
     "more other same hey hi yo guys anyone someone everyone know tell "
-    "ever still really actually finally officially already yet even "
+    "ever still really actually finally officially already yet even true real sure possible likely official "
     "announce announced confirm confirmed order ordered greenlight greenlit pick picked release released "
     "drop dropped get got getting make making made film filmed filming start started finish finished "
     "need want wait waiting hope hoping expect expecting plan planned planning news update updates info".split()

@@ -37,6 +37,7 @@ def test_another_show_is_named(question: str, name: str) -> None:
         "any chance of a season 2",
         "what s the plot",
         "what is the capital of paris",  # not a TV question
+        "is it true there is a season 2",  # "true" qualifies the claim, it names no show
     ],
 )
 def test_no_other_show(question: str) -> None:
