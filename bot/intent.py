@@ -38,6 +38,12 @@ STOPWORDS = frozenset(
 )
 
 TYPO_CUTOFF = 84  # rapidfuzz ratio for an unknown word to count as a typo of a pack word
+# The classifier's best few intents are checked against their nearest phrasing (rapidfuzz ratio): each
+# intent's probability is multiplied by exp(RERANK_WEIGHT * (its similarity - the best one's)), so a close
+# wording the bag of features missed can win, and no probability ever grows (silence stays as likely).
+# (CLINC150 val: wrong answers 6.6% -> 6.0% and oos recall 78% -> 79% at the same accuracy, Étoile unchanged.)
+RERANK = 5
+RERANK_WEIGHT = 5.0
 CHAR_NGRAMS = (2, 4)  # character n-gram sizes inside word boundaries: typos and morphology
 # The word block (stems and stem pairs) weighs more than the character block once both have unit length:
 # +0.5 point of CLINC150 val accuracy over one vector for all features, where the many n-grams drown words.
@@ -218,6 +224,10 @@ class IntentModel:
     # the vocabulary took a fifth of a load): None computes them.
     stems: list[str] | None = None  # the vocabulary's stems
     unknown_idf: float | None = None  # what a feature the pack never saw weighs in a question's length
+    # Each intent's phrasings as trained (normalised, names as slots): examples[bounds[c]:bounds[c + 1]],
+    # stored as one string of lines, split on the first question that needs them (see RERANK).
+    example_text: str = ""
+    example_bounds: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.stems is None:
@@ -231,6 +241,10 @@ class IntentModel:
         self._offsets = offsets(len(self.intents))
         self._packed: dict[str, tuple[float, int]] = {}  # filled on first use: loading stays cheap
         self._missing: set[str] = set()  # features looked up and not found (bounded: see _pack)
+
+    @cached_property
+    def _examples(self) -> list[str]:
+        return self.example_text.split("\n") if self.example_text else []
 
     @cached_property
     def _typo_targets(self) -> list[str]:
@@ -252,6 +266,8 @@ class IntentModel:
             "char_ngrams": self.char_ngrams,
             "sharpness": self.sharpness,
             "unknown_idf": self.unknown_idf,
+            "example_text": self.example_text,
+            "example_bounds": self.example_bounds,
         }
         return (json.dumps(data, separators=(",", ":")), *self.weights.blobs())
 
@@ -270,6 +286,8 @@ class IntentModel:
             sharpness=float(data["sharpness"]),
             stems=_words(data["stems"]),
             unknown_idf=float(data["unknown_idf"]),
+            example_text=data["example_text"],
+            example_bounds=data["example_bounds"],
         )
 
     def familiar(self, word: str) -> bool:
@@ -302,10 +320,22 @@ class IntentModel:
             return Ranking((), self.threshold, self.sharpness)
         top = max(scores)
         total = sum(math.exp(s - top) for s in scores)
-        best = heapq.nlargest(limit, range(len(scores)), key=scores.__getitem__)
-        return Ranking(
-            tuple((self.intents[c], math.exp(scores[c] - top) / total) for c in best), self.threshold, self.sharpness
-        )
+        best = heapq.nlargest(max(limit, RERANK), range(len(scores)), key=scores.__getitem__)
+        probabilities = {c: math.exp(scores[c] - top) / total for c in best}
+        if self.example_bounds:
+            text = " ".join(words)
+            similar = {c: self._similarity(text, c) for c in best[:RERANK]}
+            nearest = max(similar.values())
+            for c, sim in similar.items():
+                probabilities[c] *= math.exp(RERANK_WEIGHT * (sim - nearest))
+            best = sorted(similar, key=lambda c: -probabilities[c])
+        return Ranking(tuple((self.intents[c], probabilities[c]) for c in best[:limit]), self.threshold, self.sharpness)
+
+    def _similarity(self, text: str, column: int) -> float:
+        """How close the question is to the intent's nearest phrasing, 0..1."""
+        examples = self._examples[self.example_bounds[column] : self.example_bounds[column + 1]]
+        hit = process.extractOne(text, examples, scorer=fuzz.ratio) if examples else None
+        return hit[1] / 100 if hit else 0.0
 
     def _block(self, counts: dict[str, int], weight: float) -> tuple[list[int], float]:
         """One feature block's dot products with every intent's weights, and the factor that turns them

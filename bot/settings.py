@@ -129,7 +129,7 @@ class RouterSettings:
     """Decision thresholds; None means "use the value the pack calibrated for itself"."""
 
     accept: float | None = None  # confidence needed to answer; None: the pack's calibrated threshold
-    ambiguity: float = 0.8  # a runner-up within this ratio of the best match makes the bot ask instead
+    ambiguity: float = 0.85  # a runner-up within this ratio of the best match makes the bot ask instead
     max_suggestions: int = 3
 
 

@@ -81,8 +81,11 @@ def fit(
     _, idf, weights, bias = learn(table, np.arange(len(examples)), labels, len(intents), s)
     vocabulary = sorted({w for text, _ in examples for w in text.split()})
     shared: dict[str, set[str]] = {}
+    by_intent: dict[str, dict[str, None]] = {intent: {} for intent in intents}
     for text, intent in examples:
         shared.setdefault(text, set()).add(intent)
+        by_intent[intent][text] = None
+    phrasings = [list(by_intent[intent]) for intent in intents]
     return IntentModel(
         intents=intents,
         bias=[round(float(b), 4) for b in bias],
@@ -92,6 +95,8 @@ def fit(
         vocabulary=vocabulary,
         other_words=sorted((other_words or set()) - set(vocabulary)),
         shared={text: sorted(ids) for text, ids in shared.items() if len(ids) > 1},
+        example_text="\n".join(itertools.chain.from_iterable(phrasings)),
+        example_bounds=[0, *itertools.accumulate(map(len, phrasings))],
         char_ngrams=chars,
     )
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rapidfuzz import fuzz
 
 import bot.build
 import bot.train
 from bot.build import build
 from bot.cli import cli
 from bot.faq_import import import_faq
-from bot.intent import SCALE, WORD_WEIGHT, IntentModel, features
+from bot.intent import RERANK_WEIGHT, SCALE, WORD_WEIGHT, IntentModel, features
 from bot.models import AskContext
 from bot.packs import PackError
 from bot.router import Router
@@ -241,7 +242,8 @@ def test_feature_table_holds_each_phrasings_features_in_order() -> None:
 
 def test_stored_intent_model_scores_like_a_plain_float_dot_product() -> None:
     """The router adds fixed-point weights packed into big integers (fast in pure Python); the
-    probabilities must be what the softmax over ordinary float sums gives, negative weights included."""
+    probabilities must be what the softmax over ordinary float sums gives, negative weights included,
+    times the nearest-phrasing factor of `bot.intent.RERANK`."""
     examples = [
         ("is there a season 2", "renewal"),
         ("has it been renewed", "renewal"),
@@ -277,8 +279,14 @@ def test_stored_intent_model_scores_like_a_plain_float_dot_product() -> None:
             for b, w, c in zip(model.bias, block(word_feats, WORD_WEIGHT), block(char_feats, 1.0), strict=True)
         ]
         total = sum(math.exp(s) for s in scores)
+        # Then the re-rank by nearest phrasing (RERANK covers these three intents).
+        nearest = {
+            intent: max(fuzz.ratio(question, text) for text, i in examples if i == intent) / 100
+            for intent in model.intents
+        }
         for intent, s in zip(model.intents, scores, strict=True):
-            assert model_probs[intent] == pytest.approx(math.exp(s) / total, abs=1e-9)
+            factor = math.exp(RERANK_WEIGHT * (nearest[intent] - max(nearest.values())))
+            assert model_probs[intent] == pytest.approx(math.exp(s) / total * factor, abs=1e-9)
 
 
 def test_features_with_the_same_key_fail_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
