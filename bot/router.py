@@ -100,11 +100,7 @@ class Router:
         if _is_greeting(words) and not self._answers_greetings(slug):
             return _unknown(index)
         other = _named(index.other_shows, words)
-        other_words = frozenset(other.split()) if other is not None else frozenset()
-        other_is_subject = (  # see PART_WORDS
-            other is not None
-            and foreign_show_name(words, lambda w: w not in other_words, PART_WORDS, frozenset()) is not None
-        )
+        other_is_subject = other is not None and _is_subject(words, other)
 
         words, names = index.names.fill_slots(words, index.model.phrasing_words)
         words = index.model.correct(words)
@@ -357,6 +353,13 @@ def _possessive(words: list[str]) -> bool:
         w == CHARACTER_SLOT and nxt in ("is", "s") and after not in STOPWORDS
         for w, nxt, after in zip(words, words[1:], words[2:], strict=False)
     )
+
+
+def _is_subject(words: list[str], show: str) -> bool:
+    """Whether the question asks about `show` itself: it is named around a season or news word ("is there a
+    season 2 of Maisel"; see `PART_WORDS`), not just beside this show ("is it the Maisel creator's new show")."""
+    name = frozenset(show.split())
+    return foreign_show_name(words, lambda w: w not in name, PART_WORDS, frozenset()) is not None
 
 
 def _named(names: tuple[str, ...], words: list[str]) -> str | None:
