@@ -37,15 +37,17 @@ STORY_WORDS = frozenset(
 )
 _SPAN_START = frozenset({"of", "in", "on", "from", "for"})
 _SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to"})
-# Words that qualify a season or episode rather than name a show ("the next season"), and the verbs and
-# adverbs that come before one in news questions ("has prime officially announced season 2").
+# Words that qualify a season or episode rather than name a show ("the next season"), the verbs and
+# adverbs that come before one in news questions ("has prime officially announced season 2"), and the
+# bot's own name ("@showbot season 2 when").
 _GENERIC = frozenset(
     "next new another last first final whole entire full latest upcoming good best favorite favourite worth "
     "more other same hey hi yo guys anyone someone everyone know tell "
     "ever still really actually finally officially already yet even true real sure possible likely official "
     "announce announced confirm confirmed order ordered greenlight greenlit pick picked release released "
     "drop dropped get got getting make making made film filmed filming start started finish finished "
-    "need want wait waiting hope hoping expect expecting plan planned planning news update updates info".split()
+    "need want wait waiting hope hoping expect expecting plan planned planning news update updates info "
+    "bot showbot".split()
 )
 _PRONOUNS = frozenset("it this that they them i you we he she".split())
 _NOT_A_NAME = STOPWORDS | TV_WORDS | STORY_WORDS | _GENERIC

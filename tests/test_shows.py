@@ -38,6 +38,7 @@ def test_another_show_is_named(question: str, name: str) -> None:
         "what s the plot",
         "what is the capital of paris",  # not a TV question
         "is it true there is a season 2",  # "true" qualifies the claim, it names no show
+        "showbot season 2 when",  # the bot's own name
     ],
 )
 def test_no_other_show(question: str) -> None:
