@@ -244,7 +244,7 @@ class IntentModel:
 
     @cached_property
     def _examples(self) -> list[str]:
-        return self.example_text.split("\n") if self.example_text else []
+        return _words(self.example_text)
 
     @cached_property
     def _typo_targets(self) -> list[str]:

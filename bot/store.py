@@ -91,7 +91,6 @@ class ShowIndex:
     title: str
     facts: Mapping[str, Fact]
     sources: Mapping[str, Source]
-    source_reliability: Mapping[str, str]
     people: Mapping[str, Person]
     names: NameMatcher
     model: IntentModel
@@ -180,8 +179,7 @@ class FactBase:
             slug,
             self.titles[slug],
             Rows(lambda fact: self._facts(slug, fact)),
-            Rows(lambda source: {k: v[0] for k, v in self._sources(slug, source).items()}),
-            Rows(lambda source: {k: v[1] for k, v in self._sources(slug, source).items()}),
+            Rows(lambda source: self._sources(slug, source)),
             Rows(lambda person: self._people(slug, person)),
             NameMatcher([(norm, kind, person) for norm, kind, person in json.loads(row[0])]),
             IntentModel.from_row(row[2:]),
@@ -201,12 +199,12 @@ class FactBase:
             for r in rows
         }
 
-    def _sources(self, slug: str, source: str | None) -> dict[str, tuple[Source, str]]:
+    def _sources(self, slug: str, source: str | None) -> dict[str, Source]:
         where, params = self._where(slug, source)
-        rows = self._query(f"select id, title, url, outlet, published, reliability from sources {where}", params)
+        rows = self._query(f"select id, title, url, outlet, published from sources {where}", params)
         return {
-            sid: (Source(title=title, url=url, outlet=outlet, published=published), rel)
-            for sid, title, url, outlet, published, rel in rows
+            sid: Source(title=title, url=url, outlet=outlet, published=published)
+            for sid, title, url, outlet, published in rows
         }
 
     def _people(self, slug: str, person: str | None) -> dict[str, Person]:
