@@ -8,7 +8,7 @@ know ("who plays batman") leaves the slot empty instead of matching someone else
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -125,17 +125,17 @@ class Mention:
 class NameMatcher:
     """Finds actor and character names in a normalised question, tolerating typos."""
 
-    def __init__(self, names: list[tuple[str, str, str]]) -> None:
-        """`names` holds (normalised name, slot kind, person id)."""
+    def __init__(self, names: Iterable[Sequence[str]]) -> None:
+        """`names` holds (normalised name, slot kind, person id) triples (lists, as stored, will do)."""
         self._by_name: dict[tuple[str, str], set[str]] = {}
         for name, kind, person in names:
             self._by_name.setdefault((name, kind), set()).add(person)
-        self._choices = [name for name, _ in self._by_name]
         self._keys = list(self._by_name)
+        self._choices = [name for name, _ in self._keys]
         self._index: dict[str, list[int]] = {}
-        for k, (name, _) in enumerate(self._keys):
+        for k, name in enumerate(self._choices):
             self._index.setdefault(name, []).append(k)
-        self._max_words = max((len(n.split()) for n in self._choices), default=0)
+        self._max_words = max((n.count(" ") + 1 for n in self._choices), default=0)
 
     def fill_slots(
         self, words: list[str], ordinary: frozenset[str] = frozenset(), fuzzy: bool = True

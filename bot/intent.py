@@ -183,7 +183,8 @@ def offsets(intents: int) -> int:
 
 
 BLOB_COLUMNS = ("keys", "idf", "slots", "dense", "bounds", "cols", "values")
-MODEL_COLUMNS = ("model", *BLOB_COLUMNS)  # `IntentModel.to_row`: the JSON fields, then the arrays
+TEXT_COLUMNS = ("vocabulary", "stems", "other_words", "examples")
+MODEL_COLUMNS = ("model", *TEXT_COLUMNS, *BLOB_COLUMNS)  # `IntentModel.to_row`: JSON, texts, arrays
 _TYPECODES = {"keys": "Q", "idf": "f", "slots": "i", "bounds": "i", "values": "i"}
 
 
@@ -253,40 +254,39 @@ class IntentModel:
         return sorted((self.phrasing_words | self._stems) - STOPWORDS)
 
     def to_row(self) -> tuple[object, ...]:
-        """The stored form: the small fields as JSON, then `SparseWeights.blobs` (see `MODEL_COLUMNS`)."""
+        """The stored form (see `MODEL_COLUMNS`): the small fields as JSON, the word lists as plain text
+        (one word or phrasing per line: in JSON, decoding every line break took a third of a pack's load),
+        then `SparseWeights.blobs`."""
         data = {
             "intents": self.intents,
             "bias": self.bias,
             "threshold": self.threshold,
-            # Words hold no whitespace: one joined string parses faster than a JSON list of them.
-            "vocabulary": "\n".join(self.vocabulary),
-            "stems": "\n".join(self.stems or ()),
-            "other_words": "\n".join(self.other_words),
             "shared": self.shared,
             "char_ngrams": self.char_ngrams,
             "sharpness": self.sharpness,
             "unknown_idf": self.unknown_idf,
-            "example_text": self.example_text,
             "example_bounds": self.example_bounds,
         }
-        return (json.dumps(data, separators=(",", ":")), *self.weights.blobs())
+        words = ("\n".join(self.vocabulary), "\n".join(self.stems or ()), "\n".join(self.other_words))
+        return (json.dumps(data, separators=(",", ":")), *words, self.example_text, *self.weights.blobs())
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> IntentModel:
         data = json.loads(row[0])
+        vocabulary, stems, other_words, example_text = row[1:5]
         return cls(
             intents=data["intents"],
             bias=data["bias"],
-            weights=SparseWeights.from_blobs(len(data["intents"]), row[1:]),
+            weights=SparseWeights.from_blobs(len(data["intents"]), row[5:]),
             threshold=float(data["threshold"]),
-            vocabulary=_words(data["vocabulary"]),
-            other_words=_words(data["other_words"]),
+            vocabulary=_words(vocabulary),
+            other_words=_words(other_words),
             shared=data["shared"],
             char_ngrams=bool(data["char_ngrams"]),
             sharpness=float(data["sharpness"]),
-            stems=_words(data["stems"]),
+            stems=_words(stems),
             unknown_idf=float(data["unknown_idf"]),
-            example_text=data["example_text"],
+            example_text=example_text,
             example_bounds=data["example_bounds"],
         )
 

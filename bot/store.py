@@ -25,7 +25,7 @@ from bot.models import Source
 from bot.settings import DEFAULT_LOADED_SHOWS
 
 MMAP_BYTES = 1 << 30
-SCHEMA_VERSION = 6  # bot.build writes it; a fact base of another version is refused (rebuild it)
+SCHEMA_VERSION = 7  # bot.build writes it; a fact base of another version is refused (rebuild it)
 
 
 class StoreError(Exception):
@@ -181,7 +181,7 @@ class FactBase:
             Rows(lambda fact: self._facts(slug, fact)),
             Rows(lambda source: self._sources(slug, source)),
             Rows(lambda person: self._people(slug, person)),
-            NameMatcher([(norm, kind, person) for norm, kind, person in json.loads(row[0])]),
+            NameMatcher(json.loads(row[0])),
             IntentModel.from_row(row[2:]),
             tuple(json.loads(row[1])),
         )
