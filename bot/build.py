@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import sqlite_utils
 
 from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, TEMPLATES, NameMatcher, person_names
-from bot.intent import BLOB_COLUMNS, MODEL_COLUMNS, TEXT_COLUMNS, IntentModel
+from bot.intent import MODEL_COLUMNS, TEXT_COLUMNS, IntentModel
 from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_pack, load_packs, pack_dirs
 from bot.shows import alias_pattern, strip_exact_mentions
 from bot.store import SCHEMA_VERSION, read_only_uri
@@ -86,7 +86,7 @@ def fit_model(pack: Pack) -> IntentModel:
 
     aliases = show_alias_norms(pack)
     own_names = alias_pattern(aliases)
-    names = NameMatcher(list(person_names(pack.people)))
+    names = NameMatcher.from_names(person_names(pack.people))
     # A topic's older facts are answered by its current one, so their phrasings train its class too.
     current = {fact: topic[0] for fact, topic in resolve_topics(pack.facts, {s.id: s for s in pack.sources}).items()}
     examples = [
@@ -194,7 +194,7 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
         [
             (
                 slug,
-                json.dumps(list(person_names(pack.people)), separators=(",", ":")),
+                json.dumps(NameMatcher.from_names(person_names(pack.people)).entries, separators=(",", ":")),
                 json.dumps(list(others), separators=(",", ":")),
                 *(model_row if model_row is not None else model_data(pack)),
             )
@@ -233,7 +233,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     # One row per show: all its first question reads (the names to spot, the other shows it mentions, its
     # intent model); facts, sources and people are read when an answer needs them.
     columns: dict[str, type] = {"show": str, "names": str, "other_shows": str, "model": str}
-    columns |= dict.fromkeys(TEXT_COLUMNS, str) | dict.fromkeys(BLOB_COLUMNS, bytes)
+    columns |= dict.fromkeys(TEXT_COLUMNS, str) | dict.fromkeys(MODEL_COLUMNS[len(TEXT_COLUMNS) + 1 :], bytes)
     db.table("packs").create(columns, pk="show")
     for table in SHOW_TABLES:
         if table != "packs":  # its primary key is the show already

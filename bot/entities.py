@@ -8,7 +8,7 @@ know ("who plays batman") leaves the slot empty instead of matching someone else
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -125,17 +125,22 @@ class Mention:
 class NameMatcher:
     """Finds actor and character names in a normalised question, tolerating typos."""
 
-    def __init__(self, names: Iterable[Sequence[str]]) -> None:
-        """`names` holds (normalised name, slot kind, person id) triples (lists, as stored, will do)."""
-        self._by_name: dict[tuple[str, str], set[str]] = {}
+    def __init__(self, entries: dict[str, dict[str, list[str]]]) -> None:
+        """`entries` maps each normalised name to the person ids it names, by slot kind: the stored form
+        (`from_names`), which json decodes straight into the lookup table, so a pack load builds nothing."""
+        self.entries = entries
+        self._choices = list(entries)
+        self._max_words = max((n.count(" ") for n in self._choices), default=-1) + 1
+
+    @classmethod
+    def from_names(cls, names: Iterable[tuple[str, str, str]]) -> NameMatcher:
+        """From (normalised name, slot kind, person id) triples (`person_names`)."""
+        entries: dict[str, dict[str, list[str]]] = {}
         for name, kind, person in names:
-            self._by_name.setdefault((name, kind), set()).add(person)
-        self._keys = list(self._by_name)
-        self._choices = [name for name, _ in self._keys]
-        self._index: dict[str, list[int]] = {}
-        for k, name in enumerate(self._choices):
-            self._index.setdefault(name, []).append(k)
-        self._max_words = max((n.count(" ") + 1 for n in self._choices), default=0)
+            ids = entries.setdefault(name, {}).setdefault(kind, [])
+            if person not in ids:
+                ids.append(person)
+        return cls(entries)
 
     def fill_slots(
         self, words: list[str], ordinary: frozenset[str] = frozenset(), fuzzy: bool = True
@@ -159,12 +164,12 @@ class NameMatcher:
         found: list[Mention] = []
         i = 0
         while i < len(words):
-            best: tuple[float, int, list[int]] | None = None
+            best: tuple[float, int, list[str]] | None = None
             widths = range(min(self._max_words, len(words) - i), 0, -1)
             for n in widths:
-                exact = self._index.get(" ".join(words[i : i + n]))
-                if exact:
-                    best = (100.0, n, exact)
+                window = " ".join(words[i : i + n])
+                if window in self.entries:
+                    best = (100.0, n, [window])
                     break
             if best is None and fuzzy:
                 for n in widths:
@@ -175,16 +180,16 @@ class NameMatcher:
                     hits = process.extract(window, self._choices, scorer=fuzz.ratio, score_cutoff=84, limit=8)
                     if hits:
                         top = hits[0][1]
-                        ids = [h[2] for h in hits if h[1] >= top - 0.01]
+                        names = [h[0] for h in hits if h[1] >= top - 0.01]
                         if best is None or top > best[0] + 3:
-                            best = (top, n, ids)
+                            best = (top, n, names)
             if best is None:
                 i += 1
                 continue
-            _, n, idxs = best
-            kinds = {self._keys[k][1] for k in idxs}
-            kind = CHARACTER_SLOT if CHARACTER_SLOT in kinds else ACTOR_SLOT
-            people = sorted({p for k in idxs if self._keys[k][1] == kind for p in self._by_name[self._keys[k]]})
+            _, n, names = best
+            kinds = [self.entries[name] for name in names]
+            kind = CHARACTER_SLOT if any(CHARACTER_SLOT in k for k in kinds) else ACTOR_SLOT
+            people = sorted({p for k in kinds for p in k.get(kind, ())})
             found.append(Mention(tuple(people), kind, i, i + n))
             i += n
         return found

@@ -1,10 +1,10 @@
 """Intent matching: which fact of a show's pack a normalised question asks for, and how sure we are.
 
 A softmax (multinomial logistic regression) classifier over the pack's facts, on stemmed words, word
-pairs and character n-grams. It is trained once per show at build time (`bot.train`, with numpy) and
-stored as flat sparse lists. At question time each of the question's features adds one big integer
-holding a fixed-point weight per intent (see `_block`): pure Python, no numpy import on the question
-path, a handful of C-level additions per feature, and a cost that depends only on the show's own pack.
+pairs and character n-grams. It is trained once per show at build time (`bot.train`) and stored as flat
+sparse arrays that numpy reads in place: a question looks up all its features and adds up their weights
+in a dozen array operations, whether the pack was loaded a minute ago or just now, and the cost depends
+only on the show's own pack.
 
 The confidence is the top softmax probability. Features the pack never saw still count in the
 question's length, so unfamiliar wording dilutes the confidence: that is what makes "set an alarm"
@@ -18,15 +18,14 @@ import heapq
 import itertools
 import json
 import math
-import sys
-from array import array
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 STOPWORDS = frozenset(
@@ -48,16 +47,9 @@ CHAR_NGRAMS = (2, 4)  # character n-gram sizes inside word boundaries: typos and
 # The word block (stems and stem pairs) weighs more than the character block once both have unit length:
 # +0.5 point of CLINC150 val accuracy over one vector for all features, where the many n-grams drown words.
 WORD_WEIGHT = 1.4
-# Scoring arithmetic: weights are fixed-point integers (weight x idf x SCALE) packed one 64-bit field per
-# intent into one Python integer; every field carries OFFSET so that sums of negative weights never borrow
-# from the next field (2**31 features fit before a field could overflow).
-SCALE = 1 << 20
-FIELD_BITS = 64
-OFFSET = 1 << 32
-# A stored row voting for at least this share of a pack's intents is kept as its packed integer's bytes
-# (8 per intent), a sparser one as (intent, value) pairs: see `SparseWeights`.
-DENSE_SHARE = 0.5
-MAX_MISSING = 1 << 12  # features a model remembers it does not know
+# A pack stores its weights as a features x intents matrix up to this many entries (2 bytes each), and
+# only the nonzero ones beyond (a huge imported FAQ sheet): see `SparseWeights`.
+DENSE_ENTRIES = 1 << 22
 _SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""))
 
 
@@ -112,108 +104,110 @@ def feature_key(feature: str) -> int:
     return int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
 
 
+def column_type(intents: int) -> type[np.unsignedinteger[Any]] | type[np.int32]:
+    """The narrowest integer type for intent columns: most packs have fewer than 256 intents."""
+    return np.uint8 if intents <= 1 << 8 else np.uint16 if intents <= 1 << 16 else np.int32
+
+
 @dataclass
 class SparseWeights:
     """The classifier's weights, one row per feature the pack knows, sorted by `feature_key`.
 
-    Row j holds the feature's inverse document frequency idf[j] and what `IntentModel.rank` adds for it:
-    a packed integer with one 64-bit field per intent holding OFFSET + the fixed-point value (weight x
-    idf x SCALE). A row voting for at least `DENSE_SHARE` of the intents (slots[j] >= 0) is stored as
-    that integer's bytes, so its first use is one `int.from_bytes`; a sparser row (slots[j] = ~k) stores
-    the intents it votes for, cols[bounds[k]:bounds[k + 1]], and the values at the same positions.
+    Row j holds the feature's inverse document frequency idf[j] and its weight for each intent, with
+    the idf folded in, as 16-bit integers (weight x idf x scale). A pack of up to `DENSE_ENTRIES` weights
+    (every pack but a huge imported FAQ sheet) stores its rows as a matrix, values[j * intents + c];
+    a bigger one stores only the intents a row votes for, cols[bounds[j]:bounds[j + 1]], and their
+    values at the same positions (`bounds` is empty in the matrix form).
 
-    Everything is flat little-endian arrays, stored as SQLite BLOBs: loading a pack copies memory and
-    decodes nothing (a pack is loaded on its first question, and again after the store evicts it).
+    Every array is a read-only numpy view of the bytes the fact base returns: loading a pack decodes
+    nothing and builds no per-feature object, and a question costs the same on a pack's first question
+    as on its thousandth (see `scores`), so packs can be dropped from memory and loaded again cheaply.
     """
 
     intents: int
-    keys: array[int]  # 'Q', ascending
-    idf: array[float]  # 'f'
-    slots: array[int]  # 'i'
-    dense: bytes
-    bounds: array[int]  # 'i'
-    cols: array[int]  # 'H', or 'i' beyond 65,536 intents
-    values: array[int]  # 'i'
+    scale: float  # values are weight x idf x scale
+    keys: npt.NDArray[np.uint64]  # ascending
+    idf: npt.NDArray[np.float32]
+    bounds: npt.NDArray[np.int32]
+    cols: npt.NDArray[Any]  # `column_type(intents)`
+    values: npt.NDArray[np.int16]
 
-    def find(self, feature: str) -> int:
-        """The feature's row, or -1 if the pack never saw it."""
+    def __post_init__(self) -> None:
+        self._matrix = self.values.reshape(-1, self.intents) if self.intents and not len(self.bounds) else None
+
+    def scores(
+        self, keys: npt.NDArray[np.uint64], tf: npt.NDArray[np.float64], n_word: int, unknown_idf: float
+    ) -> npt.NDArray[np.float64]:
+        """What a question's features add to each intent's score: its word features (the first `n_word`
+        keys) and its character features are two tf-idf vectors, each of unit length (times `WORD_WEIGHT`
+        for words), dotted with the intents' weights. `tf` is used up.
+
+        Features the pack never saw still count in the length: unfamiliar wording dilutes the confidence.
+        """
+        n = self.intents
+        if not len(self.keys):
+            return np.zeros(n)
+        j = self.keys.searchsorted(keys)
+        np.minimum(j, len(self.keys) - 1, out=j)
+        found = self.keys[j] == keys
+        t = tf * np.where(found, self.idf[j], unknown_idf)
+        t *= t
+        word_norm2, char_norm2 = float(t[:n_word].sum()), float(t[n_word:].sum())
+        tf[:n_word] *= WORD_WEIGHT / (self.scale * math.sqrt(word_norm2)) if word_norm2 else 0.0
+        tf[n_word:] *= 1.0 / (self.scale * math.sqrt(char_norm2)) if char_norm2 else 0.0
+        rows, coef = j[found], tf[found]
+        if self._matrix is not None:
+            dot: npt.NDArray[np.float64] = np.dot(coef, self._matrix[rows])
+            return dot
+        lo = self.bounds[rows]
+        lens = self.bounds[rows + 1] - lo
+        ends = lens.cumsum()
+        # Positions of every found row's entries, one run per row.
+        pos = np.repeat(lo - ends + lens, lens) + np.arange(ends[-1] if len(ends) else 0)
+        return cast(npt.NDArray[np.float64], np.bincount(self.cols[pos], self.values[pos] * np.repeat(coef, lens), n))
+
+    def row(self, feature: str) -> tuple[float, dict[int, float]] | None:
+        """The feature's idf and its nonzero weights (times idf) by intent column, for tests and inspection."""
         key = feature_key(feature)
-        j = bisect_left(self.keys, key)
-        return j if j < len(self.keys) and self.keys[j] == key else -1
-
-    def packed(self, j: int, offsets: int) -> int:
-        """Row j as one integer: `offsets` (OFFSET in every field) plus each value in its intent's field."""
-        slot = self.slots[j]
-        if slot >= 0:
-            size = 8 * self.intents
-            return int.from_bytes(self.dense[slot * size : (slot + 1) * size], "little")
-        lo, hi = self.bounds[~slot], self.bounds[~slot + 1]
-        packed = offsets
-        for c, q in zip(self.cols[lo:hi], self.values[lo:hi], strict=True):
-            packed += q << (FIELD_BITS * c)
-        return packed
-
-    def row(self, feature: str) -> tuple[float, dict[int, int]] | None:
-        """The feature's idf and its nonzero fixed-point values by intent column (for tests and inspection)."""
-        j = self.find(feature)
-        if j < 0:
+        j = int(self.keys.searchsorted(np.uint64(key)))
+        if j == len(self.keys) or int(self.keys[j]) != key:
             return None
-        fields = array("Q", self.packed(j, offsets(self.intents)).to_bytes(8 * self.intents, "little"))
-        if sys.byteorder == "big":  # pragma: no cover
-            fields.byteswap()
-        return self.idf[j], {c: v - OFFSET for c, v in enumerate(fields) if v != OFFSET}
+        if self._matrix is not None:
+            cols, values = np.flatnonzero(self._matrix[j]), self._matrix[j]
+            values = values[cols]
+        else:
+            lo, hi = int(self.bounds[j]), int(self.bounds[j + 1])
+            cols, values = self.cols[lo:hi], self.values[lo:hi]
+        return float(self.idf[j]), {int(c): int(v) / self.scale for c, v in zip(cols, values, strict=True)}
 
     def blobs(self) -> tuple[bytes, ...]:
         """The arrays' little-endian bytes, in `BLOB_COLUMNS` order."""
-        return tuple(_bytes(getattr(self, name)) for name in BLOB_COLUMNS)
+        return tuple(getattr(self, name).tobytes() for name in BLOB_COLUMNS)
 
     @classmethod
-    def from_blobs(cls, intents: int, blobs: Sequence[bytes]) -> SparseWeights:
-        named = dict(zip(BLOB_COLUMNS, blobs, strict=True))
+    def from_blobs(cls, intents: int, scale: float, blobs: Sequence[bytes]) -> SparseWeights:
+        keys, idf, bounds, cols, values = blobs
         return cls(
             intents=intents,
-            dense=named["dense"],
-            **{name: _array(_typecode(name, intents), named[name]) for name in BLOB_COLUMNS if name != "dense"},
+            scale=scale,
+            keys=np.frombuffer(keys, "<u8"),
+            idf=np.frombuffer(idf, "<f4"),
+            bounds=np.frombuffer(bounds, "<i4"),
+            cols=np.frombuffer(cols, np.dtype(column_type(intents)).newbyteorder("<")),
+            values=np.frombuffer(values, "<i2"),
         )
 
 
-def offsets(intents: int) -> int:
-    """OFFSET in each of `intents` 64-bit fields: what a row of no votes packs to."""
-    return int.from_bytes(OFFSET.to_bytes(8, "little") * intents, "little")
-
-
-BLOB_COLUMNS = ("keys", "idf", "slots", "dense", "bounds", "cols", "values")
+BLOB_COLUMNS = ("keys", "idf", "bounds", "cols", "values")
 TEXT_COLUMNS = ("vocabulary", "stems", "other_words", "examples")
-MODEL_COLUMNS = ("model", *TEXT_COLUMNS, *BLOB_COLUMNS)  # `IntentModel.to_row`: JSON, texts, arrays
-_TYPECODES = {"keys": "Q", "idf": "f", "slots": "i", "bounds": "i", "values": "i"}
-
-
-def _typecode(name: str, intents: int) -> str:
-    if name == "cols":
-        return "H" if intents <= 1 << 16 else "i"
-    return _TYPECODES[name]
-
-
-def _bytes(values: array[Any] | bytes) -> bytes:
-    if isinstance(values, bytes):
-        return values
-    if sys.byteorder == "big":  # pragma: no cover - stored little-endian everywhere
-        values = array(values.typecode, values)
-        values.byteswap()
-    return values.tobytes()
-
-
-def _array(typecode: str, data: bytes) -> array[Any]:
-    values = array(typecode, data)
-    if sys.byteorder == "big":  # pragma: no cover
-        values.byteswap()
-    return values
+# `IntentModel.to_row`: JSON, texts, then arrays (json parses a float 10x slower than numpy reads one).
+MODEL_COLUMNS = ("model", *TEXT_COLUMNS, "bias", "example_bounds", *BLOB_COLUMNS)
 
 
 @dataclass
 class IntentModel:
     intents: list[str]  # column -> intent (fact id or template id)
-    bias: list[float]
+    bias: list[float] | npt.NDArray[np.float64]  # per intent
     weights: SparseWeights
     threshold: float  # self-calibrated minimum confidence to answer
     vocabulary: list[str]  # words of the phrasings: targets of typo correction, never names
@@ -225,8 +219,9 @@ class IntentModel:
     # the vocabulary took a fifth of a load): None computes them.
     stems: list[str] | None = None  # the vocabulary's stems
     unknown_idf: float | None = None  # what a feature the pack never saw weighs in a question's length
-    # Each intent's phrasings as trained (normalised, names as slots): examples[bounds[c]:bounds[c + 1]],
-    # stored as one string of lines, split on the first question that needs them (see RERANK).
+    # Each intent's phrasings as trained (normalised, names as slots), one per line ending in "\n":
+    # intent c's are example_text[example_bounds[c]:example_bounds[c + 1]], split when the re-rank first
+    # needs that intent's (see RERANK): most questions about a pack only ever need a few intents'.
     example_text: str = ""
     example_bounds: list[int] = field(default_factory=list)
 
@@ -234,18 +229,20 @@ class IntentModel:
         if self.stems is None:
             self.stems = sorted({stem(w) for w in self.vocabulary})
         if self.unknown_idf is None:
-            self.unknown_idf = max(self.weights.idf, default=1.0)
+            self.unknown_idf = float(self.weights.idf.max()) if len(self.weights.idf) else 1.0
         self.phrasing_words = frozenset(self.vocabulary)
         # Typos are corrected towards phrasing words and their stems ("renw" -> "renew" of "renewed").
         self._stems = frozenset(self.stems)
         self._other = frozenset(self.other_words)
-        self._offsets = offsets(len(self.intents))
-        self._packed: dict[str, tuple[float, int]] = {}  # filled on first use: loading stays cheap
-        self._missing: set[str] = set()  # features looked up and not found (bounded: see _pack)
+        self._bias = np.asarray(self.bias, np.float64)
+        self._split: dict[int, list[str]] = {}  # see `_phrasings`
 
-    @cached_property
-    def _examples(self) -> list[str]:
-        return _words(self.example_text)
+    def _phrasings(self, column: int) -> list[str]:
+        lines = self._split.get(column)
+        if lines is None:
+            text = self.example_text[self.example_bounds[column] : self.example_bounds[column + 1]]
+            lines = self._split[column] = text.split("\n")[:-1]
+        return lines
 
     @cached_property
     def _typo_targets(self) -> list[str]:
@@ -259,25 +256,25 @@ class IntentModel:
         then `SparseWeights.blobs`."""
         data = {
             "intents": self.intents,
-            "bias": self.bias,
             "threshold": self.threshold,
             "shared": self.shared,
             "char_ngrams": self.char_ngrams,
             "sharpness": self.sharpness,
             "unknown_idf": self.unknown_idf,
-            "example_bounds": self.example_bounds,
+            "scale": self.weights.scale,
         }
         words = ("\n".join(self.vocabulary), "\n".join(self.stems or ()), "\n".join(self.other_words))
-        return (json.dumps(data, separators=(",", ":")), *words, self.example_text, *self.weights.blobs())
+        numbers = (np.asarray(self.bias, "<f8").tobytes(), np.asarray(self.example_bounds, "<i4").tobytes())
+        return (json.dumps(data, separators=(",", ":")), *words, self.example_text, *numbers, *self.weights.blobs())
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> IntentModel:
         data = json.loads(row[0])
-        vocabulary, stems, other_words, example_text = row[1:5]
+        vocabulary, stems, other_words, example_text, bias, example_bounds = row[1:7]
         return cls(
             intents=data["intents"],
-            bias=data["bias"],
-            weights=SparseWeights.from_blobs(len(data["intents"]), row[5:]),
+            bias=np.frombuffer(bias, "<f8"),
+            weights=SparseWeights.from_blobs(len(data["intents"]), float(data["scale"]), row[7:]),
             threshold=float(data["threshold"]),
             vocabulary=_words(vocabulary),
             other_words=_words(other_words),
@@ -287,7 +284,7 @@ class IntentModel:
             stems=_words(stems),
             unknown_idf=float(data["unknown_idf"]),
             example_text=example_text,
-            example_bounds=data["example_bounds"],
+            example_bounds=np.frombuffer(example_bounds, "<i4").tolist(),
         )
 
     def familiar(self, word: str) -> bool:
@@ -311,11 +308,11 @@ class IntentModel:
     def rank(self, words: Sequence[str], limit: int = 4) -> Ranking:
         """The most probable intents for already-corrected question words."""
         word_feats, char_feats = features(words, self.char_ngrams)
-        word_fields, word_scale = self._block(word_feats, WORD_WEIGHT)
-        char_fields, char_scale = self._block(char_feats, 1.0)
-        scores = [
-            b + w * word_scale + c * char_scale for b, w, c in zip(self.bias, word_fields, char_fields, strict=True)
-        ]
+        n_word = len(word_feats)
+        n = n_word + len(char_feats)
+        keys = np.fromiter(map(feature_key, itertools.chain(word_feats, char_feats)), np.uint64, n)
+        tf = np.fromiter(itertools.chain(word_feats.values(), char_feats.values()), np.float64, n)
+        scores = (self._bias + self.weights.scores(keys, tf, n_word, self.unknown_idf or 0.0)).tolist()
         if not scores:  # an FAQ sheet whose phrasings were only the show's name: nothing to rank
             return Ranking((), self.threshold, self.sharpness)
         top = max(scores)
@@ -333,49 +330,9 @@ class IntentModel:
 
     def _similarity(self, text: str, column: int) -> float:
         """How close the question is to the intent's nearest phrasing, 0..1."""
-        examples = self._examples[self.example_bounds[column] : self.example_bounds[column + 1]]
+        examples = self._phrasings(column)
         hit = process.extractOne(text, examples, scorer=fuzz.ratio) if examples else None
         return hit[1] / 100 if hit else 0.0
-
-    def _block(self, counts: dict[str, int], weight: float) -> tuple[list[int], float]:
-        """One feature block's dot products with every intent's weights, and the factor that turns them
-        into score contributions (the block's tf-idf vector has unit length, times `weight`).
-
-        Each feature's weights are one big integer holding a 64-bit field per intent, so adding a
-        feature is a single C-level integer addition, whatever the number of intents. Features the
-        pack never saw still count in the length: unfamiliar wording dilutes the confidence.
-        """
-        unknown_idf = self.unknown_idf or 0.0
-        total = 0
-        added = 0
-        norm2 = 0.0
-        for feature, tf in counts.items():
-            hit = self._packed.get(feature) or self._pack(feature)
-            if hit is None:
-                norm2 += (tf * unknown_idf) ** 2
-                continue
-            idf, packed = hit
-            norm2 += (tf * idf) ** 2
-            total += packed if tf == 1 else packed * tf
-            added += tf
-        n = len(self.intents)
-        fields = array("Q", total.to_bytes(8 * n, "little")) if added else array("Q", bytes(8 * n))
-        offset = added * OFFSET
-        scale = weight / (SCALE * math.sqrt(norm2)) if norm2 else 0.0
-        return [f - offset for f in fields], scale
-
-    def _pack(self, feature: str) -> tuple[float, int] | None:
-        if feature in self._missing:
-            return None
-        w = self.weights
-        j = w.find(feature)
-        if j < 0:
-            if len(self._missing) >= MAX_MISSING:  # unknown words are unbounded: forget them now and then
-                self._missing.clear()
-            self._missing.add(feature)
-            return None
-        hit = self._packed[feature] = (w.idf[j], w.packed(j, self._offsets))
-        return hit
 
 
 def _words(text: str) -> list[str]:

@@ -16,7 +16,7 @@ import bot.train
 from bot.build import build
 from bot.cli import cli
 from bot.faq_import import import_faq
-from bot.intent import RERANK_WEIGHT, SCALE, WORD_WEIGHT, IntentModel, features
+from bot.intent import RERANK_WEIGHT, WORD_WEIGHT, IntentModel, features
 from bot.models import AskContext
 from bot.packs import PackError
 from bot.router import Router
@@ -240,10 +240,14 @@ def test_feature_table_holds_each_phrasings_features_in_order() -> None:
         assert table.tf.tolist() == [float(n) for w, c in feats for n in [*w.values(), *c.values()]]
 
 
-def test_stored_intent_model_scores_like_a_plain_float_dot_product() -> None:
-    """The router adds fixed-point weights packed into big integers (fast in pure Python); the
-    probabilities must be what the softmax over ordinary float sums gives, negative weights included,
-    times the nearest-phrasing factor of `bot.intent.RERANK`."""
+@pytest.mark.parametrize("dense_entries", [bot.train.DENSE_ENTRIES, 0], ids=["matrix", "nonzeros only"])
+def test_stored_intent_model_scores_like_a_plain_float_dot_product(
+    dense_entries: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The router adds up 16-bit weights with numpy, stored as a matrix or, for a huge pack, as each row's
+    nonzero entries; the probabilities must be what the softmax over ordinary float sums gives, negative
+    weights included, times the nearest-phrasing factor of `bot.intent.RERANK`."""
+    monkeypatch.setattr(bot.train, "DENSE_ENTRIES", dense_entries)
     examples = [
         ("is there a season 2", "renewal"),
         ("has it been renewed", "renewal"),
@@ -256,10 +260,10 @@ def test_stored_intent_model_scores_like_a_plain_float_dot_product() -> None:
     ]
     model = IntentModel.from_row(fit(examples).to_row())  # as stored and loaded
     weights = model.weights
-    assert any(s >= 0 for s in weights.slots) and any(s < 0 for s in weights.slots)  # dense and sparse rows
+    assert (len(weights.bounds) == 0) == (dense_entries > 0)
     rows = [weights.row(f) for f in {**features("renewed netflix lead".split())[0], "w:zzz": 1}]
     assert any(r is not None and any(v < 0 for v in r[1].values()) for r in rows)
-    unknown_idf = max(weights.idf)
+    unknown_idf = float(weights.idf.max())
 
     def block(counts: dict[str, int], weight: float) -> list[float]:
         sums, norm2 = [0.0] * len(model.intents), 0.0
@@ -267,7 +271,7 @@ def test_stored_intent_model_scores_like_a_plain_float_dot_product() -> None:
             row = weights.row(feature)
             norm2 += (tf * (row[0] if row is not None else unknown_idf)) ** 2
             for c, v in row[1].items() if row is not None else ():
-                sums[c] += tf * v / SCALE
+                sums[c] += tf * v
         return [weight * s / math.sqrt(norm2) if norm2 else 0.0 for s in sums]
 
     for question in ("is it renewed for season 2", "where do i stream it", "who plays whom zzz", "qqq"):
