@@ -21,7 +21,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any, cast
 
 import numpy as np
@@ -96,12 +96,29 @@ class Ranking:
     sharpness: float  # calibrated inverse temperature: compare probabilities as (p / q) ** sharpness
 
 
-@lru_cache(maxsize=1 << 16)
 def feature_key(feature: str) -> int:
     """The feature's stable 64-bit key: a stored model finds its rows by these keys, not by feature strings,
-    so loading a pack builds no dict of thousands of strings. The same in every process, unlike `hash`;
-    cached, because questions repeat the same n-grams across every show they ask about."""
+    so loading a pack builds no dict of thousands of strings. The same in every process, unlike `hash`."""
     return int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
+
+
+class _FeatureKeys(dict[str, int]):
+    """`feature_key` of the features questions use, remembered: questions repeat the same n-grams across
+    every show they ask about, and a dict lookup is a third of a cached function call (bounded: cleared
+    once it holds `size` features)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __missing__(self, feature: str) -> int:
+        if len(self) >= self.size:
+            self.clear()
+        key = self[feature] = feature_key(feature)
+        return key
+
+
+FEATURE_KEYS = _FeatureKeys(1 << 16)
 
 
 def column_type(intents: int) -> type[np.unsignedinteger[Any]] | type[np.int32]:
@@ -310,7 +327,7 @@ class IntentModel:
         word_feats, char_feats = features(words, self.char_ngrams)
         n_word = len(word_feats)
         n = n_word + len(char_feats)
-        keys = np.fromiter(map(feature_key, itertools.chain(word_feats, char_feats)), np.uint64, n)
+        keys = np.fromiter(map(FEATURE_KEYS.__getitem__, itertools.chain(word_feats, char_feats)), np.uint64, n)
         tf = np.fromiter(itertools.chain(word_feats.values(), char_feats.values()), np.float64, n)
         scores = (self._bias + self.weights.scores(keys, tf, n_word, self.unknown_idf or 0.0)).tolist()
         if not scores:  # an FAQ sheet whose phrasings were only the show's name: nothing to rank

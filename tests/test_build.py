@@ -12,11 +12,12 @@ from click.testing import CliRunner
 from rapidfuzz import fuzz
 
 import bot.build
+import bot.intent
 import bot.train
 from bot.build import build
 from bot.cli import cli
 from bot.faq_import import import_faq
-from bot.intent import RERANK_WEIGHT, WORD_WEIGHT, IntentModel, features
+from bot.intent import RERANK_WEIGHT, WORD_WEIGHT, IntentModel, feature_key, features
 from bot.models import AskContext
 from bot.packs import PackError
 from bot.router import Router
@@ -299,6 +300,13 @@ def test_features_with_the_same_key_fail_the_build(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(bot.train, "feature_key", lambda feature: 7)
     with pytest.raises(ValueError, match="same 64-bit key"):
         fit([("is there a season 2", "renewal"), ("where can i watch it", "streaming")])
+
+
+def test_remembered_feature_keys_are_bounded() -> None:
+    """Questions bring unbounded new words: the keys remembered for them are forgotten past a bound."""
+    keys = bot.intent._FeatureKeys(3)
+    assert [keys[f] for f in ("w:a", "w:b", "w:c", "w:d")] == [feature_key(f) for f in ("w:a", "w:b", "w:c", "w:d")]
+    assert len(keys) <= 3
 
 
 def schema_4_fact_base(path: Path) -> None:
