@@ -15,7 +15,7 @@ from bot.entities import (
 from bot.intent import STOPWORDS, stem
 from bot.models import Answer, AskContext
 from bot.settings import RouterSettings
-from bot.shows import PART_WORDS, ShowResolver, foreign_show_name
+from bot.shows import PART_WORDS, ShowResolver, about_a_show, foreign_show_name
 from bot.store import Fact, FactBase, ShowIndex
 from bot.text import MAX_QUESTION_CHARS, human_date, normalize, sanitize
 
@@ -104,7 +104,11 @@ class Router:
 
         words, names = index.names.fill_slots(words, index.model.phrasing_words)
         words = index.model.correct(words)
-        if mention is None and (foreign := foreign_show_name(words, index.model.knows)):
+        if (
+            mention is None
+            and about_a_show(words, lambda w: w not in SLOT_WORDS and index.model.knows(w))
+            and (foreign := foreign_show_name(words, index.model.knows))
+        ):
             return _another_show(index, foreign)
         answer = self._decide(index, words, names)
         # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast.

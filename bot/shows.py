@@ -35,6 +35,11 @@ STORY_WORDS = frozenset(
     "plot plots story storyline premise ending spoiler spoilers prequel remake reboot adaptation novel movie "
     "film".split()
 )
+# TV words that are also everyday requests to an assistant ("cancel my order", "show my balance").
+REQUEST_VERBS = frozenset(
+    "cancel cancelled canceled show shows watch watched watching stream streaming playing plays played "
+    "renew renewed renewal".split()
+)
 _SPAN_START = frozenset({"of", "in", "on", "from", "for"})
 _SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to"})
 # Words that qualify a season or episode rather than name a show ("the next season"), the verbs and
@@ -120,13 +125,15 @@ def foreign_show_name(
     """The name of a show the pack does not know, if the question is about one.
 
     Only TV questions count ("season 2 of severance", "who plays eleven in stranger things"): the name
-    sits after "of"/"in"/"on" (or before "season"), and at least half of its words are unknown to the pack.
+    sits after "of"/"in"/"on", after a verb such as "cancel" or "watch", or before "season", and at least
+    half of its words are unknown to the pack.
     """
     if tv_words.isdisjoint(words) and story_words.isdisjoint(words):
         return None
     spans: list[list[str]] = []
     for i, w in enumerate(words):
-        if w in _SPAN_START:
+        # After "of"/"in"/..., or after a verb aimed at a show ("did they cancel the bear", "watch severance").
+        if w in _SPAN_START or (w in REQUEST_VERBS and w in tv_words):
             span = []
             for x in words[i + 1 :]:
                 if x in _SPAN_START or x in _SPAN_STOP:
@@ -141,6 +148,22 @@ def foreign_show_name(
         if content and 2 * sum(not knows(w) for w in content) >= len(content):
             return " ".join(content)
     return None
+
+
+def about_a_show(words: list[str], knows: Callable[[str], bool]) -> bool:
+    """Whether the question's TV or story words are about a show, not part of a request about something
+    the pack knows ("cancel my reservation for 8 at Barney's", "show all purchases", "the track playing
+    on my playlist"). Only everyday verbs (`REQUEST_VERBS`) can be such a request: one counts when the
+    first content word after it is one the pack does not know, another TV word, or nothing ("is the bear
+    renewed"); "season", "episode" and the other TV words always count."""
+    for i, w in enumerate(words):
+        if w in REQUEST_VERBS:
+            after = next((x for x in words[i + 1 :] if x not in STOPWORDS and not x.isdigit()), None)
+            if after is None or after in TV_WORDS or after in STORY_WORDS or not knows(after):
+                return True
+        elif w in TV_WORDS or w in STORY_WORDS:
+            return True
+    return False
 
 
 def _name_before(words: list[str], most: int = 3) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.shows import PART_WORDS, foreign_show_name
+from bot.shows import PART_WORDS, about_a_show, foreign_show_name
 
 KNOWN = frozenset("ballet paris cast worth good okay".split())
 
@@ -59,3 +59,38 @@ def test_a_mentioned_show_is_the_subject_only_of_questions_about_its_parts(quest
         return word not in {"maisel", "marvelous", "mrs"}
 
     assert (foreign_show_name(question.split(), knows, PART_WORDS, frozenset()) is not None) == about_maisel
+
+
+REQUEST_PACK = frozenset("reservation purchases track playlist balance order ballet paris".split())
+
+
+@pytest.mark.parametrize(
+    ("question", "about_tv"),
+    [
+        # Everyday requests whose TV-looking verb acts on something the pack knows: not about a show.
+        ("cancel my reservation for 8 at barney s", False),
+        ("i want to cancel my reservation for network", False),
+        ("show all purchases of video games", False),
+        ("put the currently playing track on my zen playlist", False),
+        # The same verbs about a show, or about nothing the pack knows; the other TV words always count.
+        ("did they cancel the bear", True),
+        ("where can i watch severance", True),
+        ("is the bear renewed", True),
+        ("show me the cast of severance", True),
+        ("when does the bear season 4 come out", True),
+        ("is there a season 2 of the last of us", True),
+        ("what is the plot of hamlet", True),
+    ],
+)
+def test_only_tv_words_about_a_show_make_a_tv_question(question: str, about_tv: bool) -> None:
+    """`about_a_show` gates the other-show check: an assistant-style FAQ ("cancel my reservation for 8 at
+    Barney's") names no show, while a fan pack's questions about another show still do."""
+    assert about_a_show(question.split(), lambda w: w in REQUEST_PACK) == about_tv
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [("did they cancel the bear", "bear"), ("can i watch severance on prime", "severance")],
+)
+def test_a_show_named_after_a_tv_verb_is_another_show(question: str, name: str) -> None:
+    assert foreign_show_name(question.split(), lambda w: w in KNOWN or w == "prime") == name
