@@ -48,7 +48,7 @@ CHAR_NGRAMS = (2, 4)  # character n-gram sizes inside word boundaries: typos and
 # +0.5 point of CLINC150 val accuracy over one vector for all features, where the many n-grams drown words.
 WORD_WEIGHT = 1.4
 # A pack stores its weights as a features x intents matrix up to this many entries (2 bytes each), and
-# only the nonzero ones beyond (a huge imported FAQ sheet): see `SparseWeights`.
+# only the nonzero ones beyond (a huge imported FAQ sheet): see `PackWeights`.
 DENSE_ENTRIES = 1 << 22
 _SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""))
 
@@ -127,7 +127,7 @@ def column_type(intents: int) -> type[np.unsignedinteger[Any]] | type[np.int32]:
 
 
 @dataclass
-class SparseWeights:
+class PackWeights:
     """The classifier's weights, one row per feature the pack knows, sorted by `feature_key`.
 
     Row j holds the feature's inverse document frequency idf[j] and its weight for each intent, with
@@ -202,7 +202,7 @@ class SparseWeights:
         return tuple(getattr(self, name).tobytes() for name in BLOB_COLUMNS)
 
     @classmethod
-    def from_blobs(cls, intents: int, scale: float, blobs: Sequence[bytes]) -> SparseWeights:
+    def from_blobs(cls, intents: int, scale: float, blobs: Sequence[bytes]) -> PackWeights:
         keys, idf, bounds, cols, values = blobs
         return cls(
             intents=intents,
@@ -225,7 +225,7 @@ MODEL_COLUMNS = ("model", *TEXT_COLUMNS, "bias", "example_bounds", *BLOB_COLUMNS
 class IntentModel:
     intents: list[str]  # column -> intent (fact id or template id)
     bias: list[float] | npt.NDArray[np.float64]  # per intent
-    weights: SparseWeights
+    weights: PackWeights
     threshold: float  # self-calibrated minimum confidence to answer
     vocabulary: list[str]  # words of the phrasings: targets of typo correction, never names
     other_words: list[str] = field(default_factory=list)  # further words the pack knows (answers, names)
@@ -270,7 +270,7 @@ class IntentModel:
     def to_row(self) -> tuple[object, ...]:
         """The stored form (see `MODEL_COLUMNS`): the small fields as JSON, the word lists as plain text
         (one word or phrasing per line: in JSON, decoding every line break took a third of a pack's load),
-        then `SparseWeights.blobs`."""
+        then `PackWeights.blobs`."""
         data = {
             "intents": self.intents,
             "threshold": self.threshold,
@@ -291,7 +291,7 @@ class IntentModel:
         return cls(
             intents=data["intents"],
             bias=np.frombuffer(bias, "<f8"),
-            weights=SparseWeights.from_blobs(len(data["intents"]), float(data["scale"]), row[7:]),
+            weights=PackWeights.from_blobs(len(data["intents"]), float(data["scale"]), row[7:]),
             threshold=float(data["threshold"]),
             vocabulary=_words(vocabulary),
             other_words=_words(other_words),

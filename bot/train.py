@@ -24,7 +24,7 @@ from bot.intent import (
     DENSE_ENTRIES,
     WORD_WEIGHT,
     IntentModel,
-    SparseWeights,
+    PackWeights,
     column_type,
     feature_key,
     stem,
@@ -104,10 +104,10 @@ def fit(
 
 def _sparse_weights(
     vocab: dict[str, int], idf: Floats, weights: Floats | SparseRows, prune: float, n_intents: int
-) -> SparseWeights:
+) -> PackWeights:
     """The stored form of the weights: per feature, its idf and its votes for intents (|w| > prune; the
     rest are 0), as 16-bit integers with the idf folded in (what `IntentModel.rank` adds up), rows sorted
-    by feature key (see `SparseWeights`)."""
+    by feature key (see `PackWeights`)."""
     if isinstance(weights, SparseRows):
         feature_of = np.repeat(np.arange(len(vocab)), np.diff(weights.bounds))
         cols, ws = weights.cols, weights.weights
@@ -136,7 +136,7 @@ def _sparse_weights(
         by_row = np.lexsort((cols, rows))
         bounds = np.searchsorted(rows[by_row], np.arange(len(vocab) + 1)).astype("<i4")
         stored_cols, stored = cols[by_row].astype(col_type), values[by_row].astype("<i2")
-    return SparseWeights(
+    return PackWeights(
         intents=n_intents,
         scale=scale,
         keys=keys[order].astype("<u8"),
