@@ -1,4 +1,5 @@
-"""Opening the router for a front end, building the fact base first when it is missing or stale.
+"""Opening the router for a front end, building the fact base first when it is missing or stale (its
+packs changed, or an older showbot built it).
 
 A newcomer's first `showbot ask` must just work, and a curator editing the bundled pack must not have
 to remember to rebuild: both cases are handled here, for every adapter alike.
@@ -12,19 +13,25 @@ from pathlib import Path
 
 from bot.router import Router
 from bot.settings import Settings
-from bot.store import FactBase, StoreError, read_only_uri
+from bot.store import SCHEMA_VERSION, FactBase, StoreError, read_only_uri
 
 
-def _stale(db_path: Path, knowledge_dir: Path) -> bool:
-    """True when the database was built from `knowledge_dir` and a pack file changed since."""
+def _rebuild_reason(db_path: Path, knowledge_dir: Path) -> str | None:
+    """Why a database built from `knowledge_dir` must be built again: an older showbot built it (after an
+    upgrade it would only say "rebuild it"), or a pack file changed since. None for a database built from
+    other packs, or one that is not a fact base: those are the operator's to rebuild."""
     try:
         with sqlite3.connect(read_only_uri(db_path), uri=True) as conn:
-            row = conn.execute("select value from meta where key = 'knowledge_dir'").fetchone()
+            meta = dict(conn.execute("select key, value from meta where key in ('knowledge_dir', 'schema_version')"))
     except sqlite3.Error:
-        return False
-    if not row or Path(row[0]) != knowledge_dir.resolve():
-        return False
-    return knowledge_mtime(knowledge_dir) > db_path.stat().st_mtime
+        return None
+    if "knowledge_dir" not in meta or Path(meta["knowledge_dir"]) != knowledge_dir.resolve():
+        return None
+    if meta.get("schema_version") != str(SCHEMA_VERSION):
+        return "The fact base was built by another showbot version"
+    if knowledge_mtime(knowledge_dir) > db_path.stat().st_mtime:
+        return "The knowledge packs changed"
+    return None
 
 
 def knowledge_mtime(knowledge_dir: Path) -> float:
@@ -35,12 +42,12 @@ def knowledge_mtime(knowledge_dir: Path) -> float:
 
 def ensure_database(settings: Settings, db_path: Path, notify: Callable[[str], None]) -> None:
     missing = not db_path.exists()
-    if not missing and not _stale(db_path, settings.knowledge_dir):
+    why = "No fact base yet" if missing else _rebuild_reason(db_path, settings.knowledge_dir)
+    if why is None:
         return
     from bot.build import build
     from bot.packs import PackError
 
-    why = "No fact base yet" if missing else "The knowledge packs changed"
     notify(f"{why}: building {db_path} from {settings.knowledge_dir} ...")
     try:
         report = build(settings.knowledge_dir, db_path)

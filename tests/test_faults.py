@@ -36,9 +36,12 @@ def other_sqlite(path: Path, good: bytes) -> None:
 
 
 def older_schema(path: Path, good: bytes) -> None:
+    """Built by an older showbot from packs this bot does not have, so it cannot rebuild it (one built from
+    its own packs is rebuilt: `test_a_fact_base_from_an_older_version_is_rebuilt_from_its_packs`)."""
     path.write_bytes(good)
     with sqlite3.connect(path) as conn:
         conn.execute("update meta set value = '0' where key = 'schema_version'")
+        conn.execute("update meta set value = '/elsewhere/knowledge' where key = 'knowledge_dir'")
     conn.close()
 
 
@@ -122,6 +125,22 @@ def test_missing_fact_base_is_built_from_the_packs(tmp_path: Path) -> None:
     bot = Showbot.open(settings_for(db, tmp_path, write_synthetic_knowledge(tmp_path / "knowledge")))
     try:
         assert db.is_file()
+        assert set(bot.shows()) == {"moonfall", "harbor-lights"}
+    finally:
+        bot.close()
+
+
+def test_a_fact_base_from_an_older_version_is_rebuilt_from_its_packs(tmp_path: Path) -> None:
+    """After an upgrade, the first start rebuilds the fact base it built from the packs, instead of
+    refusing it with "rebuild it"."""
+    db = tmp_path / "showbot.db"
+    settings = settings_for(db, tmp_path, write_synthetic_knowledge(tmp_path / "knowledge"))
+    Showbot.open(settings).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("update meta set value = '0' where key = 'schema_version'")
+    conn.close()
+    bot = Showbot.open(settings)
+    try:
         assert set(bot.shows()) == {"moonfall", "harbor-lights"}
     finally:
         bot.close()
