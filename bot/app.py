@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.router import Router
 from bot.settings import Settings
-from bot.store import SCHEMA_VERSION, FactBase, StoreError, read_only_uri
+from bot.store import SCHEMA_VERSION, FactBase, StoreError, read_meta
 
 
 def _rebuild_reason(db_path: Path, knowledge_dir: Path) -> str | None:
@@ -21,8 +21,7 @@ def _rebuild_reason(db_path: Path, knowledge_dir: Path) -> str | None:
     upgrade it would only say "rebuild it"), or a pack file changed since. None for a database built from
     other packs, or one that is not a fact base: those are the operator's to rebuild."""
     try:
-        with sqlite3.connect(read_only_uri(db_path), uri=True) as conn:
-            meta = dict(conn.execute("select key, value from meta where key in ('knowledge_dir', 'schema_version')"))
+        meta = read_meta(db_path) or {}
     except sqlite3.Error:
         return None
     if "knowledge_dir" not in meta or Path(meta["knowledge_dir"]) != knowledge_dir.resolve():

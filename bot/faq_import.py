@@ -10,13 +10,12 @@ import csv
 import datetime as dt
 import re
 import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.packs import SLUG_RE, FactEntry, Pack, SourceEntry
-from bot.store import SCHEMA_VERSION, StoreError, read_only_uri
+from bot.store import SCHEMA_VERSION, StoreError, read_meta, read_only_uri
 
 
 class SheetError(ValueError):
@@ -160,13 +159,10 @@ def _check_fact_base(db_path: Path) -> None:
     if not db_path.is_file() or db_path.stat().st_size == 0:
         return
     try:
-        with closing(sqlite3.connect(read_only_uri(db_path), uri=True)) as conn:
-            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
-            meta = conn.execute("select value from meta where key = 'schema_version'") if "meta" in tables else None
-            version = meta.fetchone() if meta is not None else None
+        meta = read_meta(db_path)
     except sqlite3.Error as exc:
         raise StoreError(f"{db_path} is not a showbot fact base ({exc}): choose another --db") from None
-    if tables and (version is None or version[0] != str(SCHEMA_VERSION)):
+    if meta is not None and meta.get("schema_version") != str(SCHEMA_VERSION):
         raise StoreError(
             f"{db_path} was built by another showbot version: run `showbot build` first (it keeps imported shows)"
         )

@@ -14,6 +14,7 @@ import json
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -100,6 +101,17 @@ class ShowIndex:
 def read_only_uri(path: Path) -> str:
     """A read-only SQLite URI for `path`: as_uri() escapes the '#', '?' and '%' that a plain "file:" misreads."""
     return f"{path.resolve().as_uri()}?mode=ro"
+
+
+def read_meta(path: Path) -> dict[str, str] | None:
+    """The `meta` table of the SQLite file at `path` (schema_version, knowledge_dir, ...), read without
+    opening it as a fact base: {} for a file with other tables but no meta, None for one with no table at
+    all. Raises sqlite3.Error for a file that is not SQLite."""
+    with closing(sqlite3.connect(read_only_uri(path), uri=True)) as conn:
+        tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+        if "meta" not in tables:
+            return {} if tables else None
+        return dict(conn.execute("select key, value from meta").fetchall())
 
 
 class FactBase:
