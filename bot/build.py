@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import sqlite_utils
 
 from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, TEMPLATES, NameMatcher, person_names
-from bot.intent import MODEL_COLUMNS, TEXT_COLUMNS, IntentModel
+from bot.intent import ARRAY_COLUMNS, MODEL_COLUMNS, TEXT_COLUMNS, IntentModel
 from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_pack, load_packs, pack_dirs
 from bot.shows import alias_pattern, strip_exact_mentions
 from bot.store import SCHEMA_VERSION, read_only_uri
@@ -233,7 +233,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     # One row per show: all its first question reads (the names to spot, the other shows it mentions, its
     # intent model); facts, sources and people are read when an answer needs them.
     columns: dict[str, type] = {"show": str, "names": str, "other_shows": str, "model": str}
-    columns |= dict.fromkeys(TEXT_COLUMNS, str) | dict.fromkeys(MODEL_COLUMNS[len(TEXT_COLUMNS) + 1 :], bytes)
+    columns |= dict.fromkeys(TEXT_COLUMNS, str) | dict.fromkeys(ARRAY_COLUMNS, bytes)
     db.table("packs").create(columns, pk="show")
     for table in SHOW_TABLES:
         if table != "packs":  # its primary key is the show already

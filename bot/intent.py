@@ -217,8 +217,9 @@ class PackWeights:
 
 BLOB_COLUMNS = ("keys", "idf", "bounds", "cols", "values")
 TEXT_COLUMNS = ("vocabulary", "stems", "other_words", "examples")
-# `IntentModel.to_row`: JSON, texts, then arrays (json parses a float 10x slower than numpy reads one).
-MODEL_COLUMNS = ("model", *TEXT_COLUMNS, "bias", "example_bounds", *BLOB_COLUMNS)
+# Numbers are stored as arrays: json parses a float 10x slower than numpy reads one.
+ARRAY_COLUMNS = ("bias", "example_bounds", *BLOB_COLUMNS)
+MODEL_COLUMNS = ("model", *TEXT_COLUMNS, *ARRAY_COLUMNS)  # `IntentModel.to_row`: JSON, texts, then arrays
 
 
 @dataclass

@@ -90,7 +90,7 @@ def fit(
     return IntentModel(
         intents=intents,
         bias=[round(float(b), 4) for b in bias],
-        weights=_sparse_weights(table.vocab, idf, weights, s.prune, len(intents)),
+        weights=_stored_weights(table.vocab, idf, weights, s.prune, len(intents)),
         threshold=threshold,
         sharpness=round(sharpness, 4),
         vocabulary=vocabulary,
@@ -102,7 +102,7 @@ def fit(
     )
 
 
-def _sparse_weights(
+def _stored_weights(
     vocab: dict[str, int], idf: Floats, weights: Floats | SparseRows, prune: float, n_intents: int
 ) -> PackWeights:
     """The stored form of the weights: per feature, its idf and its votes for intents (|w| > prune; the
@@ -121,7 +121,8 @@ def _sparse_weights(
     values = np.rint(folded * scale)
     keys = np.fromiter(map(feature_key, vocab), np.uint64, len(vocab))  # in id order: the vocabulary is filled in order
     order = np.argsort(keys, kind="stable")  # row -> feature id
-    if len(keys) and np.any(keys[order][1:] == keys[order][:-1]):
+    sorted_keys = keys[order]
+    if len(keys) and np.any(sorted_keys[1:] == sorted_keys[:-1]):
         clash = [f for f in vocab if np.count_nonzero(keys == np.uint64(feature_key(f))) > 1]
         raise ValueError(f"features {clash[:2]} have the same 64-bit key: their answers would mix")
     row_of = np.empty(len(vocab), np.int64)
@@ -139,7 +140,7 @@ def _sparse_weights(
     return PackWeights(
         intents=n_intents,
         scale=scale,
-        keys=keys[order].astype("<u8"),
+        keys=sorted_keys.astype("<u8"),
         idf=idf[order].astype("<f4"),
         bounds=bounds,
         cols=stored_cols,
