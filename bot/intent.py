@@ -47,7 +47,7 @@ CHAR_NGRAMS = (2, 4)  # character n-gram sizes inside word boundaries: typos and
 # The word block (stems and stem pairs) weighs more than the character block once both have unit length:
 # +0.5 point of CLINC150 val accuracy over one vector for all features, where the many n-grams drown words.
 WORD_WEIGHT = 1.4
-# A pack stores its weights as a features x intents matrix up to this many entries (2 bytes each), and
+# A pack stores its weights as a features x intents matrix up to this many entries (a byte each), and
 # only the nonzero ones beyond (a huge imported FAQ sheet): see `PackWeights`.
 DENSE_ENTRIES = 1 << 22
 _SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""))
@@ -131,7 +131,8 @@ class PackWeights:
     """The classifier's weights, one row per feature the pack knows, sorted by `feature_key`.
 
     Row j holds the feature's inverse document frequency idf[j] and its weight for each intent, with
-    the idf folded in, as 16-bit integers (weight x idf x scale). A pack of up to `DENSE_ENTRIES` weights
+    the idf folded in, as 8-bit integers in steps of unit[j] (weight x idf / unit[j]: each feature's
+    largest vote is 127 steps, `bot.train.VALUE_MAX`). A pack of up to `DENSE_ENTRIES` weights
     (every pack but a huge imported FAQ sheet) stores its rows as a matrix, values[j * intents + c];
     a bigger one stores only the intents a row votes for, cols[bounds[j]:bounds[j + 1]], and their
     values at the same positions (`bounds` is empty in the matrix form).
@@ -142,12 +143,12 @@ class PackWeights:
     """
 
     intents: int
-    scale: float  # values are weight x idf x scale
     keys: npt.NDArray[np.uint64]  # ascending
     idf: npt.NDArray[np.float32]
+    unit: npt.NDArray[np.float32]  # values of row j are weight x idf / unit[j]
     bounds: npt.NDArray[np.int32]
     cols: npt.NDArray[Any]  # `column_type(intents)`
-    values: npt.NDArray[np.int16]
+    values: npt.NDArray[np.int8]
 
     def __post_init__(self) -> None:
         self._matrix = self.values.reshape(-1, self.intents) if self.intents and not len(self.bounds) else None
@@ -170,9 +171,10 @@ class PackWeights:
         t = tf * np.where(found, self.idf[j], unknown_idf)
         t *= t
         word_norm2, char_norm2 = float(t[:n_word].sum()), float(t[n_word:].sum())
-        tf[:n_word] *= WORD_WEIGHT / (self.scale * math.sqrt(word_norm2)) if word_norm2 else 0.0
-        tf[n_word:] *= 1.0 / (self.scale * math.sqrt(char_norm2)) if char_norm2 else 0.0
-        rows, coef = j[found], tf[found]
+        tf[:n_word] *= WORD_WEIGHT / math.sqrt(word_norm2) if word_norm2 else 0.0
+        tf[n_word:] *= 1.0 / math.sqrt(char_norm2) if char_norm2 else 0.0
+        rows = j[found]
+        coef = tf[found] * self.unit[rows]
         if self._matrix is not None:
             dot: npt.NDArray[np.float64] = np.dot(coef, self._matrix[rows])
             return dot
@@ -195,27 +197,28 @@ class PackWeights:
         else:
             lo, hi = int(self.bounds[j]), int(self.bounds[j + 1])
             cols, values = self.cols[lo:hi], self.values[lo:hi]
-        return float(self.idf[j]), {int(c): int(v) / self.scale for c, v in zip(cols, values, strict=True)}
+        unit = float(self.unit[j])
+        return float(self.idf[j]), {int(c): int(v) * unit for c, v in zip(cols, values, strict=True)}
 
     def blobs(self) -> tuple[bytes, ...]:
         """The arrays' little-endian bytes, in `BLOB_COLUMNS` order."""
         return tuple(getattr(self, name).tobytes() for name in BLOB_COLUMNS)
 
     @classmethod
-    def from_blobs(cls, intents: int, scale: float, blobs: Sequence[bytes]) -> PackWeights:
-        keys, idf, bounds, cols, values = blobs
+    def from_blobs(cls, intents: int, blobs: Sequence[bytes]) -> PackWeights:
+        keys, idf, unit, bounds, cols, values = blobs
         return cls(
             intents=intents,
-            scale=scale,
             keys=np.frombuffer(keys, "<u8"),
             idf=np.frombuffer(idf, "<f4"),
+            unit=np.frombuffer(unit, "<f4"),
             bounds=np.frombuffer(bounds, "<i4"),
             cols=np.frombuffer(cols, np.dtype(column_type(intents)).newbyteorder("<")),
-            values=np.frombuffer(values, "<i2"),
+            values=np.frombuffer(values, "i1"),
         )
 
 
-BLOB_COLUMNS = ("keys", "idf", "bounds", "cols", "values")
+BLOB_COLUMNS = ("keys", "idf", "unit", "bounds", "cols", "values")
 TEXT_COLUMNS = ("vocabulary", "stems", "other_words", "examples")
 # Numbers are stored as arrays: json parses a float 10x slower than numpy reads one.
 ARRAY_COLUMNS = ("bias", "example_bounds", *BLOB_COLUMNS)
@@ -279,7 +282,6 @@ class IntentModel:
             "char_ngrams": self.char_ngrams,
             "sharpness": self.sharpness,
             "unknown_idf": self.unknown_idf,
-            "scale": self.weights.scale,
         }
         words = ("\n".join(self.vocabulary), "\n".join(self.stems or ()), "\n".join(self.other_words))
         numbers = (np.asarray(self.bias, "<f8").tobytes(), np.asarray(self.example_bounds, "<i4").tobytes())
@@ -292,7 +294,7 @@ class IntentModel:
         return cls(
             intents=data["intents"],
             bias=np.frombuffer(bias, "<f8"),
-            weights=PackWeights.from_blobs(len(data["intents"]), float(data["scale"]), row[7:]),
+            weights=PackWeights.from_blobs(len(data["intents"]), row[7:]),
             threshold=float(data["threshold"]),
             vocabulary=_words(vocabulary),
             other_words=_words(other_words),

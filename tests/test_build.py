@@ -245,9 +245,10 @@ def test_feature_table_holds_each_phrasings_features_in_order() -> None:
 def test_stored_intent_model_scores_like_a_plain_float_dot_product(
     dense_entries: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The router adds up 16-bit weights with numpy, stored as a matrix or, for a huge pack, as each row's
-    nonzero entries; the probabilities must be what the softmax over ordinary float sums gives, negative
-    weights included, times the nearest-phrasing factor of `bot.intent.RERANK`."""
+    """The router adds up 8-bit weights (in steps of each feature's own unit) with numpy, stored as a
+    matrix or, for a huge pack, as each row's nonzero entries; the probabilities must be what the softmax
+    over ordinary float sums gives, negative weights included, times the nearest-phrasing factor of
+    `bot.intent.RERANK`."""
     monkeypatch.setattr(bot.train, "DENSE_ENTRIES", dense_entries)
     examples = [
         ("is there a season 2", "renewal"),
