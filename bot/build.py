@@ -159,10 +159,17 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
         ("show", "id", "title", "outlet", "url", "published", "reliability"),
         ((slug, s.id, s.title, s.outlet, s.url, s.published, s.reliability) for s in pack.sources),
     )
+    by_id = {s.id: s for s in pack.sources}
+
+    def cited(ids: tuple[str, ...]) -> str:
+        """The cited sources as an answer shows them, stored beside the fact or person: a fact is
+        answered with one read, not one more per source."""
+        return json.dumps([[s.title, s.url, s.outlet, s.published] for s in (by_id.get(i) for i in ids) if s])
+
     _insert(
         db,
         "facts",
-        ("show", "id", "topic", "answer", "as_of", "spoiler", "current", "history", "question", "sources"),
+        ("show", "id", "topic", "answer", "as_of", "spoiler", "current", "history", "question", "sources", "cited"),
         (
             (
                 slug,
@@ -175,6 +182,7 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
                 json.dumps(topics[f.id][1]),
                 suggestions[f.id],
                 json.dumps(f.sources),
+                cited(f.sources),
             )
             for f in pack.facts
         ),
@@ -183,8 +191,11 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
     _insert(
         db,
         "people",
-        ("show", "id", "actor", "character", "description", "role", "sources"),
-        ((slug, p.id, p.actor, p.character, p.description, p.role, json.dumps(p.sources)) for p in pack.people),
+        ("show", "id", "actor", "character", "description", "role", "sources", "cited"),
+        (
+            (slug, p.id, p.actor, p.character, p.description, p.role, json.dumps(p.sources), cited(p.sources))
+            for p in pack.people
+        ),
     )
     others = dict.fromkeys(n for n in (normalize(o) for o in pack.other_shows) if n)
     _insert(
@@ -194,7 +205,7 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
         [
             (
                 slug,
-                json.dumps(NameMatcher.from_names(person_names(pack.people)).entries, separators=(",", ":")),
+                NameMatcher.from_names(person_names(pack.people)).to_text(),
                 json.dumps(list(others), separators=(",", ":")),
                 *(model_row if model_row is not None else model_data(pack)),
             )
@@ -222,16 +233,26 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "history": str,  # JSON list of fact ids
             "question": str,
             "sources": str,  # JSON list of source ids
+            "cited": str,  # JSON list of those sources' [title, url, outlet, published]: what an answer shows
         },
         pk=("show", "id"),
     )
     db.table("phrasings").create({"show": str, "fact": str, "text": str})
     db.table("people").create(
-        {"show": str, "id": str, "actor": str, "character": str, "description": str, "role": str, "sources": str},
+        {
+            "show": str,
+            "id": str,
+            "actor": str,
+            "character": str,
+            "description": str,
+            "role": str,
+            "sources": str,
+            "cited": str,
+        },
         pk=("show", "id"),
     )
     # One row per show: all its first question reads (the names to spot, the other shows it mentions, its
-    # intent model); facts, sources and people are read when an answer needs them.
+    # intent model); facts and people are read when an answer needs them, with the sources they cite.
     columns: dict[str, type] = {"show": str, "names": str, "other_shows": str, "model": str}
     columns |= dict.fromkeys(TEXT_COLUMNS, str) | dict.fromkeys(ARRAY_COLUMNS, bytes)
     db.table("packs").create(columns, pk="show")

@@ -7,20 +7,28 @@ know ("who plays batman") leaves the slot empty instead of matching someone else
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
 from bot.intent import STOPWORDS, stem
+from bot.models import Source
 from bot.packs import PersonEntry
 from bot.shows import STORY_WORDS, TV_WORDS
 from bot.text import normalize
 
 # Single words never taken for a name, however close ("cast" is not "cass").
 _NOT_NAMES = STOPWORDS | TV_WORDS | STORY_WORDS
+
+
+def _nothing(word: str) -> bool:
+    return False
+
 
 CHARACTER_SLOT = "qcharacter"
 ACTOR_SLOT = "qactor"
@@ -99,7 +107,7 @@ class Person:
     character: str
     description: str
     role: str
-    source_ids: tuple[str, ...]
+    sources: tuple[Source, ...]
 
     @cached_property
     def about(self) -> frozenset[str]:
@@ -125,29 +133,45 @@ class Mention:
 class NameMatcher:
     """Finds actor and character names in a normalised question, tolerating typos."""
 
-    def __init__(self, entries: dict[str, dict[str, list[str]]]) -> None:
-        """`entries` maps each normalised name to the person ids it names, by slot kind: the stored form
-        (`from_names`), which json decodes straight into the lookup table, so a pack load builds nothing."""
+    def __init__(self, entries: dict[str, str]) -> None:
+        """`entries` maps each normalised name, longest first, to the person ids it names by slot kind, as
+        JSON text: loading a pack's names builds one flat dict (`from_text`), and a name's people are
+        decoded only when a question mentions it."""
         self.entries = entries
         self._choices = list(entries)
-        self._max_words = max((n.count(" ") for n in self._choices), default=-1) + 1
+        self._max_words = self._choices[0].count(" ") + 1 if entries else 0
 
     @classmethod
     def from_names(cls, names: Iterable[tuple[str, str, str]]) -> NameMatcher:
         """From (normalised name, slot kind, person id) triples (`person_names`)."""
-        entries: dict[str, dict[str, list[str]]] = {}
+        people: dict[str, dict[str, list[str]]] = {}
         for name, kind, person in names:
-            ids = entries.setdefault(name, {}).setdefault(kind, [])
+            ids = people.setdefault(name, {}).setdefault(kind, [])
             if person not in ids:
                 ids.append(person)
-        return cls(entries)
+        longest_first = sorted(people, key=lambda name: -name.count(" "))
+        return cls({n: json.dumps(people[n], separators=(",", ":")) for n in longest_first})
+
+    def to_text(self) -> str:
+        """The stored form: names and their people's JSON, tab-separated (neither holds a raw tab)."""
+        return "\t".join(itertools.chain.from_iterable(self.entries.items()))
+
+    @classmethod
+    def from_text(cls, text: str) -> NameMatcher:
+        parts = text.split("\t") if text else []
+        return cls(dict(zip(parts[::2], parts[1::2], strict=True)))
+
+    def _people(self, name: str) -> dict[str, list[str]]:
+        """Person ids by slot kind for one of the names."""
+        people: dict[str, list[str]] = json.loads(self.entries[name])
+        return people
 
     def fill_slots(
-        self, words: list[str], ordinary: frozenset[str] = frozenset(), fuzzy: bool = True
+        self, words: list[str], ordinary: Callable[[str], bool] = _nothing, fuzzy: bool = True
     ) -> tuple[list[str], list[Mention]]:
         """The words with each name replaced by its slot word, and the names found.
 
-        `ordinary` holds words known not to be names (the pack's phrasing vocabulary): they are only
+        `ordinary` tells words known not to be names (the pack's phrasing vocabulary): they are only
         taken as a name when spelled exactly, which keeps fuzzy matching cheap and avoids false hits.
         """
         mentions = self.find(words, ordinary, fuzzy)
@@ -159,7 +183,7 @@ class NameMatcher:
             i = m.end
         return out + words[i:], mentions
 
-    def find(self, words: list[str], ordinary: frozenset[str] = frozenset(), fuzzy: bool = True) -> list[Mention]:
+    def find(self, words: list[str], ordinary: Callable[[str], bool] = _nothing, fuzzy: bool = True) -> list[Mention]:
         """Longest, best-scoring non-overlapping name mentions, left to right."""
         found: list[Mention] = []
         i = 0
@@ -175,7 +199,7 @@ class NameMatcher:
                 for n in widths:
                     span = words[i : i + n]
                     window = " ".join(span)
-                    if len(window) < 5 or all(w in _NOT_NAMES or w in ordinary for w in span):
+                    if len(window) < 5 or all(w in _NOT_NAMES or ordinary(w) for w in span):
                         continue
                     hits = process.extract(window, self._choices, scorer=fuzz.ratio, score_cutoff=84, limit=8)
                     if hits:
@@ -187,7 +211,7 @@ class NameMatcher:
                 i += 1
                 continue
             _, n, names = best
-            kinds = [self.entries[name] for name in names]
+            kinds = [self._people(name) for name in names]
             kind = CHARACTER_SLOT if any(CHARACTER_SLOT in k for k in kinds) else ACTOR_SLOT
             people = sorted({p for k in kinds for p in k.get(kind, ())})
             found.append(Mention(tuple(people), kind, i, i + n))

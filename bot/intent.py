@@ -219,10 +219,24 @@ class PackWeights:
 
 
 BLOB_COLUMNS = ("keys", "idf", "unit", "bounds", "cols", "values")
-TEXT_COLUMNS = ("vocabulary", "stems", "other_words", "examples")
+TEXT_COLUMNS = ("words", "examples")
 # Numbers are stored as arrays: json parses a float 10x slower than numpy reads one.
-ARRAY_COLUMNS = ("bias", "example_bounds", *BLOB_COLUMNS)
+ARRAY_COLUMNS = ("word_kinds", "bias", "example_bounds", *BLOB_COLUMNS)
 MODEL_COLUMNS = ("model", *TEXT_COLUMNS, *ARRAY_COLUMNS)  # `IntentModel.to_row`: JSON, texts, then arrays
+
+# What a word is to a pack (bits of `IntentModel.lexicon`).
+PHRASING = 1  # a word of its phrasings: a target of typo correction, never taken for a name
+STEM = 2  # the stem of a phrasing word ("renew" of "renewed"): familiar, and a typo target too
+OTHER = 4  # a word of its answers or names only: known, but no sign the question is one the pack answers
+
+
+def lexicon(vocabulary: Iterable[str], other_words: Iterable[str] = ()) -> dict[str, int]:
+    """Every word a pack knows -> what it is to the pack (PHRASING | STEM | OTHER), from its phrasings' words."""
+    kinds: dict[str, int] = {}
+    for words, kind in ((vocabulary, PHRASING), (map(stem, vocabulary), STEM), (other_words, OTHER)):
+        for w in words:
+            kinds[w] = kinds.get(w, 0) | kind
+    return dict(sorted(kinds.items()))
 
 
 @dataclass
@@ -231,15 +245,13 @@ class IntentModel:
     bias: list[float] | npt.NDArray[np.float64]  # per intent
     weights: PackWeights
     threshold: float  # self-calibrated minimum confidence to answer
-    vocabulary: list[str]  # words of the phrasings: targets of typo correction, never names
-    other_words: list[str] = field(default_factory=list)  # further words the pack knows (answers, names)
+    # Every word the pack knows -> PHRASING | STEM | OTHER (`lexicon`). One dict, loaded from one text
+    # and one byte per word: three sets of words took a fifth of a pack's load, and as much to free.
+    lexicon: dict[str, int]
     shared: dict[str, list[str]] = field(default_factory=dict)  # phrasing -> intents that all use it
     char_ngrams: bool = True  # False for very large packs (see bot.train)
     sharpness: float = 1.0  # see Ranking
-    # Derived from the fields above, stored so that loading a pack does not derive them again (stemming
-    # the vocabulary took a fifth of a load): None computes them.
-    stems: list[str] | None = None  # the vocabulary's stems
-    unknown_idf: float | None = None  # what a feature the pack never saw weighs in a question's length
+    unknown_idf: float | None = None  # what a feature the pack never saw weighs in a question's length (None: derive)
     # Each intent's phrasings as trained (normalised, names as slots), one per line ending in "\n":
     # intent c's are example_text[example_bounds[c]:example_bounds[c + 1]], split when the re-rank first
     # needs that intent's (see RERANK): most questions about a pack only ever need a few intents'.
@@ -247,14 +259,8 @@ class IntentModel:
     example_bounds: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.stems is None:
-            self.stems = sorted({stem(w) for w in self.vocabulary})
         if self.unknown_idf is None:
             self.unknown_idf = float(self.weights.idf.max()) if len(self.weights.idf) else 1.0
-        self.phrasing_words = frozenset(self.vocabulary)
-        # Typos are corrected towards phrasing words and their stems ("renw" -> "renew" of "renewed").
-        self._stems = frozenset(self.stems)
-        self._other = frozenset(self.other_words)
         self._bias = np.asarray(self.bias, np.float64)
         self._split: dict[int, list[str]] = {}  # see `_phrasings`
 
@@ -268,8 +274,9 @@ class IntentModel:
     @cached_property
     def _typo_targets(self) -> list[str]:
         """Only needed for a question with an unknown word, so not computed on load."""
-        # Not towards stopwords: "tall" is not a typo of "all", and a stopword carries no meaning to restore.
-        return sorted((self.phrasing_words | self._stems) - STOPWORDS)
+        # Typos are corrected towards phrasing words and their stems ("renw" -> "renew" of "renewed"), not
+        # towards stopwords: "tall" is not a typo of "all", and a stopword carries no meaning to restore.
+        return [w for w, kind in self.lexicon.items() if kind & (PHRASING | STEM) and w not in STOPWORDS]
 
     def to_row(self) -> tuple[object, ...]:
         """The stored form (see `MODEL_COLUMNS`): the small fields as JSON, the word lists as plain text
@@ -283,25 +290,27 @@ class IntentModel:
             "sharpness": self.sharpness,
             "unknown_idf": self.unknown_idf,
         }
-        words = ("\n".join(self.vocabulary), "\n".join(self.stems or ()), "\n".join(self.other_words))
-        numbers = (np.asarray(self.bias, "<f8").tobytes(), np.asarray(self.example_bounds, "<i4").tobytes())
-        return (json.dumps(data, separators=(",", ":")), *words, self.example_text, *numbers, *self.weights.blobs())
+        numbers = (
+            bytes(self.lexicon.values()),
+            np.asarray(self.bias, "<f8").tobytes(),
+            np.asarray(self.example_bounds, "<i4").tobytes(),
+        )
+        texts = ("\n".join(self.lexicon), self.example_text)
+        return (json.dumps(data, separators=(",", ":")), *texts, *numbers, *self.weights.blobs())
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> IntentModel:
         data = json.loads(row[0])
-        vocabulary, stems, other_words, example_text, bias, example_bounds = row[1:7]
+        words, example_text, word_kinds, bias, example_bounds = row[1:6]
         return cls(
             intents=data["intents"],
             bias=np.frombuffer(bias, "<f8"),
-            weights=PackWeights.from_blobs(len(data["intents"]), row[7:]),
+            weights=PackWeights.from_blobs(len(data["intents"]), row[6:]),
             threshold=float(data["threshold"]),
-            vocabulary=_words(vocabulary),
-            other_words=_words(other_words),
+            lexicon=dict(zip(words.split("\n"), word_kinds, strict=True)) if words else {},
             shared=data["shared"],
             char_ngrams=bool(data["char_ngrams"]),
             sharpness=float(data["sharpness"]),
-            stems=_words(stems),
             unknown_idf=float(data["unknown_idf"]),
             example_text=example_text,
             example_bounds=np.frombuffer(example_bounds, "<i4").tolist(),
@@ -309,16 +318,19 @@ class IntentModel:
 
     def familiar(self, word: str) -> bool:
         """Whether the pack's phrasings use this word, or another form of it ("renew" / "renewed")."""
-        return word in self.phrasing_words or stem(word) in self._stems
+        return bool(self.lexicon.get(word, 0) & PHRASING or self.lexicon.get(stem(word), 0) & STEM)
 
     def knows(self, word: str) -> bool:
-        return word in self.phrasing_words or word in self._other
+        return bool(self.lexicon.get(word, 0) & (PHRASING | OTHER))
+
+    def in_phrasings(self, word: str) -> bool:
+        return bool(self.lexicon.get(word, 0) & PHRASING)
 
     def correct(self, words: Iterable[str]) -> list[str]:
         """Replace unknown words by the closest phrasing word ("renwed" -> "renewed")."""
         out = []
         for w in words:
-            if len(w) >= 4 and not w.isdigit() and not self.familiar(w) and w not in self._other:
+            if len(w) >= 4 and not w.isdigit() and not self.familiar(w) and not self.lexicon.get(w, 0) & OTHER:
                 hit = process.extractOne(w, self._typo_targets, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
                 if hit:
                     w = hit[0]
@@ -353,7 +365,3 @@ class IntentModel:
         examples = self._phrasings(column)
         hit = process.extractOne(text, examples, scorer=fuzz.ratio) if examples else None
         return hit[1] / 100 if hit else 0.0
-
-
-def _words(text: str) -> list[str]:
-    return text.split("\n") if text else []

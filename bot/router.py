@@ -102,7 +102,7 @@ class Router:
         other = _named(index.other_shows, words)
         other_is_subject = other is not None and _is_subject(words, other)
 
-        words, names = index.names.fill_slots(words, index.model.phrasing_words)
+        words, names = index.names.fill_slots(words, index.model.in_phrasings)
         words = index.model.correct(words)
         if (
             mention is None
@@ -202,7 +202,7 @@ class Router:
         text = fact.answer
         for old_id in fact.history[:2]:
             old = index.facts[old_id]
-            cited = [index.sources[s] for s in old.source_ids if s in index.sources]
+            cited = old.sources
             # Name who reported it then, not outlets that mentioned it later.
             then = [c for c in cited if c.published and c.published <= old.as_of] or cited
             outlets = ", ".join(dict.fromkeys(c.outlet for c in then))
@@ -212,7 +212,7 @@ class Router:
             text=text,
             show=index.slug,
             show_title=index.title,
-            sources=tuple(index.sources[s] for s in fact.source_ids if s in index.sources),
+            sources=fact.sources,
             as_of=fact.as_of,
             confidence=confidence,
             spoiler=fact.spoiler,
@@ -257,7 +257,7 @@ class Router:
                 if about
                 else f"{p.character} is played by {p.actor}{role}."
             )
-        sources = tuple(index.sources[s] for s in p.source_ids if s in index.sources)
+        sources = p.sources
         dates = [s.published for s in sources if s.published]
         return Answer(
             status="answered",

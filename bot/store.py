@@ -3,8 +3,8 @@
 Only the alias table is read up front; a show's pack is loaded the first time a question resolves to
 it, so the cost of a question depends on that show's pack, not on how many shows the database holds.
 Loading reads one row (the names to spot, the other shows it mentions, the intent model's arrays) and
-decodes almost nothing; a fact, source or person is read when an answer first needs it. With a bounded
-number of packs kept, a question about a show not kept costs a load, so a load must cost about what a
+decodes almost nothing; a fact or person is read, with the sources it cites, when an answer first needs
+it. With a bounded number of packs kept, a question about a show not kept costs a load, so a load must cost about what a
 question does. Reads use the standard library's sqlite3 to keep `showbot ask` start-up light.
 """
 
@@ -26,7 +26,7 @@ from bot.models import Source
 from bot.settings import DEFAULT_LOADED_SHOWS
 
 MMAP_BYTES = 1 << 30
-SCHEMA_VERSION = 9  # bot.build writes it; a fact base of another version is refused (rebuild it)
+SCHEMA_VERSION = 11  # bot.build writes it; a fact base of another version is refused (rebuild it)
 
 
 class StoreError(Exception):
@@ -43,14 +43,14 @@ class Fact:
     current: str  # id of the fact that answers this topic now
     history: tuple[str, ...]  # for a current fact: older facts on its topic, newest first
     question: str  # a representative phrasing, used for "did you mean" suggestions
-    source_ids: tuple[str, ...]
+    sources: tuple[Source, ...]
 
 
 V = TypeVar("V")
 
 
 class Rows(Mapping[str, V]):
-    """A show's facts, sources or people by id, each read from the fact base the first time it is looked
+    """A show's facts or people by id, each read from the fact base the first time it is looked
     up (a question needs one or two of a pack's facts, so loading a pack reads none of them). Iterating
     reads them all, once."""
 
@@ -91,7 +91,6 @@ class ShowIndex:
     slug: str
     title: str
     facts: Mapping[str, Fact]
-    sources: Mapping[str, Source]
     people: Mapping[str, Person]
     names: NameMatcher
     model: IntentModel
@@ -191,9 +190,8 @@ class FactBase:
             slug,
             self.titles[slug],
             Rows(lambda fact: self._facts(slug, fact)),
-            Rows(lambda source: self._sources(slug, source)),
             Rows(lambda person: self._people(slug, person)),
-            NameMatcher(json.loads(row[0])),
+            NameMatcher.from_text(row[0]),
             IntentModel.from_row(row[2:]),
             tuple(json.loads(row[1])),
         )
@@ -204,25 +202,21 @@ class FactBase:
     def _facts(self, slug: str, fact: str | None) -> dict[str, Fact]:
         where, params = self._where(slug, fact)
         rows = self._query(
-            f"select id, topic, answer, as_of, spoiler, current, history, question, sources from facts {where}", params
+            f"select id, topic, answer, as_of, spoiler, current, history, question, cited from facts {where}", params
         )
         return {
-            r[0]: Fact(r[0], r[1], r[2], r[3], bool(r[4]), r[5], tuple(json.loads(r[6])), r[7], tuple(json.loads(r[8])))
+            r[0]: Fact(r[0], r[1], r[2], r[3], bool(r[4]), r[5], tuple(json.loads(r[6])), r[7], _sources(r[8]))
             for r in rows
-        }
-
-    def _sources(self, slug: str, source: str | None) -> dict[str, Source]:
-        where, params = self._where(slug, source)
-        rows = self._query(f"select id, title, url, outlet, published from sources {where}", params)
-        return {
-            sid: Source(title=title, url=url, outlet=outlet, published=published)
-            for sid, title, url, outlet, published in rows
         }
 
     def _people(self, slug: str, person: str | None) -> dict[str, Person]:
         where, params = self._where(slug, person)
-        rows = self._query(f"select id, actor, character, description, role, sources from people {where}", params)
+        rows = self._query(f"select id, actor, character, description, role, cited from people {where}", params)
         return {
-            pid: Person(pid, actor, character, description or "", role, tuple(json.loads(sources)))
-            for pid, actor, character, description, role, sources in rows
+            pid: Person(pid, actor, character, description or "", role, _sources(cited))
+            for pid, actor, character, description, role, cited in rows
         }
+
+
+def _sources(cited: str) -> tuple[Source, ...]:
+    return tuple(Source(title=t, url=u, outlet=o, published=p) for t, u, o, p in json.loads(cited))

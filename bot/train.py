@@ -27,6 +27,7 @@ from bot.intent import (
     PackWeights,
     column_type,
     feature_key,
+    lexicon,
     stem,
     word_ngrams,
 )
@@ -94,8 +95,7 @@ def fit(
         weights=_stored_weights(table.vocab, idf, weights, s.prune, len(intents)),
         threshold=threshold,
         sharpness=round(sharpness, 4),
-        vocabulary=vocabulary,
-        other_words=sorted((other_words or set()) - set(vocabulary)),
+        lexicon=lexicon(vocabulary, other_words or ()),
         shared={text: sorted(ids) for text, ids in shared.items() if len(ids) > 1},
         example_text="".join(blocks),
         example_bounds=[0, *itertools.accumulate(map(len, blocks))],
