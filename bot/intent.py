@@ -13,13 +13,16 @@ fall below the pack's self-calibrated threshold.
 
 from __future__ import annotations
 
+import array
+import bisect
 import hashlib
 import heapq
 import itertools
 import json
 import math
+import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
@@ -221,22 +224,66 @@ class PackWeights:
 BLOB_COLUMNS = ("keys", "idf", "unit", "bounds", "cols", "values")
 TEXT_COLUMNS = ("words", "examples")
 # Numbers are stored as arrays: json parses a float 10x slower than numpy reads one.
-ARRAY_COLUMNS = ("word_kinds", "bias", "example_bounds", *BLOB_COLUMNS)
+ARRAY_COLUMNS = ("word_keys", "word_kinds", "bias", "example_bounds", *BLOB_COLUMNS)
 MODEL_COLUMNS = ("model", *TEXT_COLUMNS, *ARRAY_COLUMNS)  # `IntentModel.to_row`: JSON, texts, then arrays
 
-# What a word is to a pack (bits of `IntentModel.lexicon`).
+# What a word is to a pack (bits of `Lexicon.kind`).
 PHRASING = 1  # a word of its phrasings: a target of typo correction, never taken for a name
 STEM = 2  # the stem of a phrasing word ("renew" of "renewed"): familiar, and a typo target too
 OTHER = 4  # a word of its answers or names only: known, but no sign the question is one the pack answers
 
 
-def lexicon(vocabulary: Iterable[str], other_words: Iterable[str] = ()) -> dict[str, int]:
-    """Every word a pack knows -> what it is to the pack (PHRASING | STEM | OTHER), from its phrasings' words."""
-    kinds: dict[str, int] = {}
-    for words, kind in ((vocabulary, PHRASING), (map(stem, vocabulary), STEM), (other_words, OTHER)):
-        for w in words:
-            kinds[w] = kinds.get(w, 0) | kind
-    return dict(sorted(kinds.items()))
+class Lexicon:
+    """Every word a pack knows and what it is to the pack (PHRASING | STEM | OTHER bits).
+
+    Looked up by the word's `feature_key` in a sorted array of the pack's word keys, read in place from
+    the stored bytes: a question looks up about ten words, and loading a pack builds no dict or set of its
+    hundreds of words (which took a fifth of a load, and as long again to free when the pack was dropped).
+    """
+
+    def __init__(self, words: str, keys: array.array[int], kinds: bytes) -> None:
+        self._words = words  # "\n"-separated, in key order: only split for typo targets
+        self._keys = keys  # ascending
+        self._kinds = kinds
+
+    @classmethod
+    def of(cls, vocabulary: Iterable[str], other_words: Iterable[str] = ()) -> Lexicon:
+        """From a pack's phrasing words and its other known words (answers, names)."""
+        kinds: dict[str, int] = {}
+        for words, kind in ((vocabulary, PHRASING), (map(stem, vocabulary), STEM), (other_words, OTHER)):
+            for w in words:
+                kinds[w] = kinds.get(w, 0) | kind
+        by_key = sorted((feature_key(w), w) for w in kinds)
+        for (a, first), (b, second) in itertools.pairwise(by_key):
+            if a == b:
+                raise ValueError(f"words {first!r} and {second!r} have the same 64-bit key")
+        return cls(
+            "\n".join(w for _, w in by_key),
+            array.array("Q", (k for k, _ in by_key)),
+            bytes(kinds[w] for _, w in by_key),
+        )
+
+    @classmethod
+    def from_blobs(cls, words: str, keys: bytes, kinds: bytes) -> Lexicon:
+        key_array = array.array("Q", keys)
+        if sys.byteorder == "big":
+            key_array.byteswap()
+        return cls(words, key_array, kinds)
+
+    def blobs(self) -> tuple[str, bytes, bytes]:
+        keys = array.array("Q", self._keys)
+        if sys.byteorder == "big":
+            keys.byteswap()
+        return self._words, keys.tobytes(), self._kinds
+
+    def kind(self, word: str) -> int:
+        key = FEATURE_KEYS[word]
+        i = bisect.bisect_left(self._keys, key)
+        return self._kinds[i] if i < len(self._keys) and self._keys[i] == key else 0
+
+    def items(self) -> Iterator[tuple[str, int]]:
+        """(word, kind) in no particular order."""
+        return zip(self._words.split("\n") if self._words else [], self._kinds, strict=True)
 
 
 @dataclass
@@ -245,9 +292,7 @@ class IntentModel:
     bias: list[float] | npt.NDArray[np.float64]  # per intent
     weights: PackWeights
     threshold: float  # self-calibrated minimum confidence to answer
-    # Every word the pack knows -> PHRASING | STEM | OTHER (`lexicon`). One dict, loaded from one text
-    # and one byte per word: three sets of words took a fifth of a pack's load, and as much to free.
-    lexicon: dict[str, int]
+    lexicon: Lexicon
     shared: dict[str, list[str]] = field(default_factory=dict)  # phrasing -> intents that all use it
     char_ngrams: bool = True  # False for very large packs (see bot.train)
     sharpness: float = 1.0  # see Ranking
@@ -276,7 +321,7 @@ class IntentModel:
         """Only needed for a question with an unknown word, so not computed on load."""
         # Typos are corrected towards phrasing words and their stems ("renw" -> "renew" of "renewed"), not
         # towards stopwords: "tall" is not a typo of "all", and a stopword carries no meaning to restore.
-        return [w for w, kind in self.lexicon.items() if kind & (PHRASING | STEM) and w not in STOPWORDS]
+        return sorted(w for w, kind in self.lexicon.items() if kind & (PHRASING | STEM) and w not in STOPWORDS)
 
     def to_row(self) -> tuple[object, ...]:
         """The stored form (see `MODEL_COLUMNS`): the small fields as JSON, the word lists as plain text
@@ -290,24 +335,25 @@ class IntentModel:
             "sharpness": self.sharpness,
             "unknown_idf": self.unknown_idf,
         }
+        words, word_keys, word_kinds = self.lexicon.blobs()
         numbers = (
-            bytes(self.lexicon.values()),
+            word_keys,
+            word_kinds,
             np.asarray(self.bias, "<f8").tobytes(),
             np.asarray(self.example_bounds, "<i4").tobytes(),
         )
-        texts = ("\n".join(self.lexicon), self.example_text)
-        return (json.dumps(data, separators=(",", ":")), *texts, *numbers, *self.weights.blobs())
+        return (json.dumps(data, separators=(",", ":")), words, self.example_text, *numbers, *self.weights.blobs())
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> IntentModel:
         data = json.loads(row[0])
-        words, example_text, word_kinds, bias, example_bounds = row[1:6]
+        words, example_text, word_keys, word_kinds, bias, example_bounds = row[1:7]
         return cls(
             intents=data["intents"],
             bias=np.frombuffer(bias, "<f8"),
-            weights=PackWeights.from_blobs(len(data["intents"]), row[6:]),
+            weights=PackWeights.from_blobs(len(data["intents"]), row[7:]),
             threshold=float(data["threshold"]),
-            lexicon=dict(zip(words.split("\n"), word_kinds, strict=True)) if words else {},
+            lexicon=Lexicon.from_blobs(words, word_keys, word_kinds),
             shared=data["shared"],
             char_ngrams=bool(data["char_ngrams"]),
             sharpness=float(data["sharpness"]),
@@ -318,19 +364,19 @@ class IntentModel:
 
     def familiar(self, word: str) -> bool:
         """Whether the pack's phrasings use this word, or another form of it ("renew" / "renewed")."""
-        return bool(self.lexicon.get(word, 0) & PHRASING or self.lexicon.get(stem(word), 0) & STEM)
+        return bool(self.lexicon.kind(word) & PHRASING or self.lexicon.kind(stem(word)) & STEM)
 
     def knows(self, word: str) -> bool:
-        return bool(self.lexicon.get(word, 0) & (PHRASING | OTHER))
+        return bool(self.lexicon.kind(word) & (PHRASING | OTHER))
 
     def in_phrasings(self, word: str) -> bool:
-        return bool(self.lexicon.get(word, 0) & PHRASING)
+        return bool(self.lexicon.kind(word) & PHRASING)
 
     def correct(self, words: Iterable[str]) -> list[str]:
         """Replace unknown words by the closest phrasing word ("renwed" -> "renewed")."""
         out = []
         for w in words:
-            if len(w) >= 4 and not w.isdigit() and not self.familiar(w) and not self.lexicon.get(w, 0) & OTHER:
+            if len(w) >= 4 and not w.isdigit() and not self.familiar(w) and not self.lexicon.kind(w) & OTHER:
                 hit = process.extractOne(w, self._typo_targets, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
                 if hit:
                     w = hit[0]

@@ -16,8 +16,19 @@ import bot.intent
 import bot.train
 from bot.build import build
 from bot.cli import cli
+from bot.entities import NameMatcher
 from bot.faq_import import import_faq
-from bot.intent import RERANK_WEIGHT, WORD_WEIGHT, IntentModel, feature_key, features
+from bot.intent import (
+    OTHER,
+    PHRASING,
+    RERANK_WEIGHT,
+    STEM,
+    WORD_WEIGHT,
+    IntentModel,
+    Lexicon,
+    feature_key,
+    features,
+)
 from bot.models import AskContext
 from bot.packs import PackError
 from bot.router import Router
@@ -301,6 +312,36 @@ def test_features_with_the_same_key_fail_the_build(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(bot.train, "feature_key", lambda feature: 7)
     with pytest.raises(ValueError, match="same 64-bit key"):
         fit([("is there a season 2", "renewal"), ("where can i watch it", "streaming")])
+
+
+def test_a_stored_lexicon_tells_each_word_what_it_is_to_the_pack() -> None:
+    """Loaded from its stored bytes, the lexicon gives a phrasing word, a stem of one, and a word of the
+    answers their kinds, and nothing for a word the pack never saw."""
+    stored = Lexicon.of(["renewed", "season"], ["paris", "season"]).blobs()
+    lexicon = Lexicon.from_blobs(*stored)
+    assert lexicon.kind("renewed") == PHRASING
+    assert lexicon.kind("renew") == STEM
+    assert lexicon.kind("season") == PHRASING | STEM | OTHER
+    assert lexicon.kind("paris") == OTHER
+    assert lexicon.kind("weather") == 0
+    assert sorted(lexicon.items()) == [("paris", OTHER), ("renew", STEM), ("renewed", PHRASING), ("season", 7)]
+
+
+def test_words_with_the_same_key_fail_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bot.intent, "feature_key", lambda word: 7)
+    with pytest.raises(ValueError, match="same 64-bit key"):
+        Lexicon.of(["season", "renewed"])
+
+
+def test_stored_names_find_the_same_people() -> None:
+    """Cast names are stored as flat text and their people decoded only when mentioned."""
+    names = [("cheyenne toussaint", "qcharacter", "cheyenne"), ("cheyenne", "qcharacter", "cheyenne")]
+    names += [("luke kirby", "qactor", "jack"), ("kirby", "qactor", "jack"), ("cheyenne", "qactor", "other")]
+    matcher = NameMatcher.from_text(NameMatcher.from_names(names).to_text())
+    words, found = matcher.fill_slots("who plays cheyenne toussaint".split())
+    assert words == ["who", "plays", "qcharacter"]
+    assert [(m.person_ids, m.start, m.end) for m in found] == [(("cheyenne",), 2, 4)]
+    assert matcher.fill_slots("is luke kirbi in it".split())[0] == ["is", "qactor", "in", "it"]
 
 
 def test_remembered_feature_keys_are_bounded() -> None:
