@@ -2,10 +2,11 @@
 
 Only the alias table is read up front; a show's pack is loaded the first time a question resolves to
 it, so the cost of a question depends on that show's pack, not on how many shows the database holds.
-Loading reads one row (the names to spot, the other shows it mentions, the intent model's arrays) and
-decodes almost nothing; a fact or person is read, with the sources it cites, when an answer first needs
-it. With a bounded number of packs kept, a question about a show not kept costs a load, so a load must cost about what a
-question does. Reads use the standard library's sqlite3 to keep `showbot ask` start-up light.
+Loading reads one row (the names to spot, the other shows it mentions, the facts and people, the intent
+model's arrays) and decodes almost nothing; a fact or person is decoded, with the sources it cites, when
+an answer first needs it, without another read. With a bounded number of packs kept, a question about a
+show not kept costs a load, so a load must cost about what a question does. Reads use the standard
+library's sqlite3 to keep `showbot ask` start-up light.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,7 +27,7 @@ from bot.models import Source
 from bot.settings import DEFAULT_LOADED_SHOWS
 
 MMAP_BYTES = 1 << 30
-SCHEMA_VERSION = 12  # bot.build writes it; a fact base of another version is refused (rebuild it)
+SCHEMA_VERSION = 13  # bot.build writes it; a fact base of another version is refused (rebuild it)
 
 
 class StoreError(Exception):
@@ -49,41 +50,43 @@ class Fact:
 V = TypeVar("V")
 
 
-class Rows(Mapping[str, V]):
-    """A show's facts or people by id, each read from the fact base the first time it is looked
-    up (a question needs one or two of a pack's facts, so loading a pack reads none of them). Iterating
-    reads them all, once."""
+def records_text(records: Iterable[Sequence[object]]) -> str:
+    """The stored form `Records` reads: a JSON list of the ids (each record's first field), then each
+    record as a JSON list on its own line (JSON escapes line breaks inside strings)."""
+    rows = [list(r) for r in records]
+    return "\n".join([json.dumps([r[0] for r in rows]), *(json.dumps(r, separators=(",", ":")) for r in rows)])
 
-    def __init__(self, fetch: Callable[[str | None], dict[str, V]]) -> None:
-        self._fetch = fetch  # the row of one id, or all rows for None
-        self._rows: dict[str, V] = {}
-        self._absent: set[str] = set()
-        self._complete = False
+
+class Records(Mapping[str, V]):
+    """A show's facts or people by id, from their stored text in the pack's row (`records_text`).
+
+    A question needs one or two of a pack's facts, so a load decodes none of them: the lines are split
+    the first time one is looked up, and each record is decoded the first time it is. Iterating decodes
+    them all, once."""
+
+    def __init__(self, text: str, make: Callable[[list[Any]], V]) -> None:
+        self._text = text
+        self._make = make
+        self._lines: dict[str, str] | None = None
+        self._decoded: dict[str, V] = {}
+
+    def _index(self) -> dict[str, str]:
+        if self._lines is None:
+            ids, *lines = self._text.split("\n")
+            self._lines = dict(zip(json.loads(ids), lines, strict=True))
+        return self._lines
 
     def __getitem__(self, key: str) -> V:
-        row = self._rows.get(key)
-        if row is not None:
-            return row
-        if self._complete or key in self._absent:
-            raise KeyError(key)
-        found = self._fetch(key)
-        if key not in found:
-            self._absent.add(key)
-            raise KeyError(key)
-        self._rows.update(found)
-        return found[key]
-
-    def _all(self) -> dict[str, V]:
-        if not self._complete:
-            self._rows = self._fetch(None)
-            self._complete = True
-        return self._rows
+        value = self._decoded.get(key)
+        if value is None:
+            value = self._decoded[key] = self._make(json.loads(self._index()[key]))
+        return value
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
+        return iter(self._index())
 
     def __len__(self) -> int:
-        return len(self._all())
+        return len(self._index())
 
 
 @dataclass
@@ -132,9 +135,8 @@ class FactBase:
         self.meta = meta
         self._indexes: OrderedDict[str, ShowIndex] = OrderedDict()
         self._max_loaded = max(1, max_loaded)
-        self._load_sql = (
-            f"select names, other_shows, {', '.join(f'[{c}]' for c in MODEL_COLUMNS)} from packs where show = ?"
-        )
+        columns = ("names", "other_shows", "facts", "people", *MODEL_COLUMNS)
+        self._load_sql = f"select {', '.join(f'[{c}]' for c in columns)} from packs where show = ?"
 
     def _damaged(self, exc: sqlite3.Error) -> StoreError:
         """A damaged page only shows when it is read: say so, with the fix, instead of a bare sqlite error."""
@@ -189,34 +191,21 @@ class FactBase:
         return ShowIndex(
             slug,
             self.titles[slug],
-            Rows(lambda fact: self._facts(slug, fact)),
-            Rows(lambda person: self._people(slug, person)),
+            Records(row[2], _fact),
+            Records(row[3], _person),
             NameMatcher.from_text(row[0]),
-            IntentModel.from_row(row[2:]),
+            IntentModel.from_row(row[4:]),
             tuple(json.loads(row[1])),
         )
 
-    def _where(self, slug: str, key: str | None) -> tuple[str, list[str]]:
-        return ("where show = ?", [slug]) if key is None else ("where show = ? and id = ?", [slug, key])
 
-    def _facts(self, slug: str, fact: str | None) -> dict[str, Fact]:
-        where, params = self._where(slug, fact)
-        rows = self._query(
-            f"select id, topic, answer, as_of, spoiler, current, history, question, cited from facts {where}", params
-        )
-        return {
-            r[0]: Fact(r[0], r[1], r[2], r[3], bool(r[4]), r[5], tuple(json.loads(r[6])), r[7], _sources(r[8]))
-            for r in rows
-        }
-
-    def _people(self, slug: str, person: str | None) -> dict[str, Person]:
-        where, params = self._where(slug, person)
-        rows = self._query(f"select id, actor, character, description, role, cited from people {where}", params)
-        return {
-            pid: Person(pid, actor, character, description or "", role, _sources(cited))
-            for pid, actor, character, description, role, cited in rows
-        }
+def _fact(r: list[Any]) -> Fact:
+    return Fact(r[0], r[1], r[2], r[3], bool(r[4]), r[5], tuple(r[6]), r[7], _sources(r[8]))
 
 
-def _sources(cited: str) -> tuple[Source, ...]:
-    return tuple(Source(title=t, url=u, outlet=o, published=p) for t, u, o, p in json.loads(cited))
+def _person(r: list[Any]) -> Person:
+    return Person(r[0], r[1], r[2], r[3] or "", r[4], _sources(r[5]))
+
+
+def _sources(cited: list[list[Any]]) -> tuple[Source, ...]:
+    return tuple(Source(title=t, url=u, outlet=o, published=p) for t, u, o, p in cited)
