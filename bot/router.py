@@ -130,14 +130,8 @@ class Router:
             and (foreign := foreign_show_name(words, index.model.knows))
         ):
             return _another_show(index, foreign)
-        elsewhere = (
-            mention is None
-            and not names
-            and not refers_to_a_show(words)
-            and bool(_strangers(index, words))
-            and self._refers_to_show(slug)
-        )
-        answer = self._decide(index, words, names, elsewhere)
+        unpointed = mention is None and not names and not refers_to_a_show(words) and self._refers_to_show(slug)
+        answer = self._decide(index, words, names, unpointed)
         # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast.
         if other is not None and (names or other_is_subject or not self._about_other_shows(index, answer)):
             return _another_show(index, other)
@@ -172,7 +166,7 @@ class Router:
             self._referring_packs[slug] = referring >= REFERRING_PACK * len(phrasings) > 0
         return self._referring_packs[slug]
 
-    def _decide(self, index: ShowIndex, words: list[str], names: list[Mention], elsewhere: bool = False) -> Answer:
+    def _decide(self, index: ShowIndex, words: list[str], names: list[Mention], unpointed: bool = False) -> Answer:
         # The model's intents are the facts that answer their topics now (a topic's older facts train its
         # current one: `bot.build.fit_model`) and the cast templates, so they need no lookup here.
         targets = index.model.shared.get(" ".join(words), [])
@@ -206,7 +200,7 @@ class Router:
             best, confidence = ranked[0]
             rivals = ranked[1:]
         needed = _needed_confidence(index, words, accept)
-        if elsewhere:
+        if unpointed and _elsewhere(index, words, best):
             needed = max(needed, accept ** (1 / ELSEWHERE))
         if confidence < needed:
             return _unknown(index, confidence=confidence)
@@ -358,6 +352,14 @@ def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
         for w in _content_words(words)
         if not index.model.knows(w) and not index.model.familiar(w) and w not in FILLER and w not in _GREETING_COMPANY
     ]
+
+
+def _elsewhere(index: ShowIndex, words: list[str], best: str) -> bool:
+    """Whether a question that does not point at the show asks about something else: it holds a word the
+    pack has never seen, or none of its content words is one the best intent's phrasings use ("how do i
+    get to new york" matching "where can i watch" on "how do i")."""
+    content = _content_words(words)
+    return bool(_strangers(index, words)) or (bool(content) and not index.model.phrasings_use(best, content))
 
 
 def _needed_confidence(index: ShowIndex, words: list[str], accept: float) -> float:

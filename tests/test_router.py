@@ -255,6 +255,7 @@ def test_off_topic_and_greetings_are_unknown(etoile_router: Router, question: st
         "how do i become a ballet dancer",
         "recommend a good podcast",
         "best ballet school in paris",
+        "how do i get to new york",  # known words, none of them in "where can i watch"'s phrasings
     ],
 )
 def test_a_question_about_a_word_the_pack_never_saw_is_unknown(etoile_router: Router, question: str) -> None:
@@ -625,3 +626,9 @@ def test_how_the_show_relates_to_the_shows_it_mentions_is_answered(
     etoile_router: Router, question: str, expected: str
 ) -> None:
     assert_answered_with(etoile_router, question, expected)
+
+
+def test_phrasings_use_matches_other_forms_of_a_word(etoile_router: Router) -> None:
+    model = etoile_router.base.show("etoile").model
+    assert model.phrasings_use("where-to-watch", ["streams"])  # "where can i stream"
+    assert not model.phrasings_use("where-to-watch", ["new", "york"])
