@@ -317,6 +317,18 @@ class IntentModel:
         return lines
 
     @cached_property
+    def _columns(self) -> dict[str, int]:
+        return {intent: c for c, intent in enumerate(self.intents)}
+
+    def phrasings_use(self, intent: str, words: Iterable[str]) -> bool:
+        """Whether the intent's phrasings use any of `words`, or another form of one ("renew" / "renewed")."""
+        column = self._columns.get(intent)
+        if column is None or not self.example_bounds:
+            return True  # nothing to judge by
+        used = {stem(w) for line in self._phrasings(column) for w in line.split()}
+        return any(stem(w) in used for w in words)
+
+    @cached_property
     def _typo_targets(self) -> list[str]:
         """Only needed for a question with an unknown word, so not computed on load."""
         # Typos are corrected towards phrasing words and their stems ("renw" -> "renew" of "renewed"), not

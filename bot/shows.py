@@ -19,8 +19,8 @@ from bot.intent import STOPWORDS
 # Words that make a question about "a show": only then is an unknown name after "of"/"in" a show title.
 TV_WORDS = frozenset(
     "season seasons series show shows episode episodes cast renewed renew renewal cancelled canceled "
-    "cancel trailer premiere finale actor actress character characters stream streaming watch sequel "
-    "spinoff plays played playing portrays starring watching watched".split()
+    "cancel cancellation cancelation trailer premiere finale actor actress character characters stream "
+    "streaming watch sequel spinoff plays played playing portrays starring watching watched".split()
 )
 # TV words about a show's seasons and news, not its people or the word "show": a show the pack mentions, named
 # around one of these, is what the question asks about ("is there a season 2 of Maisel"), while "which
@@ -55,6 +55,12 @@ _GENERIC = frozenset(
     "bot showbot".split()
 )
 _PRONOUNS = frozenset("it this that they them i you we he she".split())
+# Words by which a question refers to the show it asks about without naming it ("is it renewed", "when do
+# they film season 2", "explain the ending"); see `refers_to_a_show`.
+SHOW_PRONOUNS = frozenset("it its they them their".split())
+_REFERENCES = TV_WORDS | STORY_WORDS | SHOW_PRONOUNS
+# Words that qualify or pad a question whatever it asks ("can someone tell me the best ..."): never its subject.
+FILLER = _GENERIC
 _NOT_A_NAME = STOPWORDS | TV_WORDS | STORY_WORDS | _GENERIC
 
 
@@ -164,6 +170,11 @@ def about_a_show(words: list[str], knows: Callable[[str], bool]) -> bool:
         elif w in TV_WORDS or w in STORY_WORDS:
             return True
     return False
+
+
+def refers_to_a_show(words: list[str]) -> bool:
+    """Whether the question points at a show without naming it: a pronoun, a TV word or a story word."""
+    return not _REFERENCES.isdisjoint(words)
 
 
 def _name_before(words: list[str], most: int = 3) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.shows import PART_WORDS, about_a_show, foreign_show_name
+from bot.shows import PART_WORDS, about_a_show, foreign_show_name, refers_to_a_show
 
 KNOWN = frozenset("ballet paris cast worth good okay".split())
 
@@ -94,3 +94,19 @@ def test_only_tv_words_about_a_show_make_a_tv_question(question: str, about_tv: 
 )
 def test_a_show_named_after_a_tv_verb_is_another_show(question: str, name: str) -> None:
     assert foreign_show_name(question.split(), lambda w: w in KNOWN or w == "prime") == name
+
+
+@pytest.mark.parametrize(
+    ("question", "refers"),
+    [
+        ("is it worth watching", True),
+        ("when do they film season 2", True),
+        ("can someone explain the ending", True),
+        ("what was the reason for the cancellation", True),
+        ("who are the writers", False),
+        ("what does schadenfreude mean", False),
+        ("recommend a good podcast", False),
+    ],
+)
+def test_a_pronoun_tv_word_or_story_word_points_at_a_show(question: str, refers: bool) -> None:
+    assert refers_to_a_show(question.split()) == refers
