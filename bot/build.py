@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ import sqlite_utils
 from bot.entities import ACTOR_SLOT, CHARACTER_SLOT, TEMPLATES, NameMatcher, person_names
 from bot.intent import ARRAY_COLUMNS, MODEL_COLUMNS, TEXT_COLUMNS, IntentModel
 from bot.packs import RELIABILITY, FactEntry, Pack, SourceEntry, load_pack, load_packs, pack_dirs
-from bot.shows import alias_pattern, strip_exact_mentions
+from bot.shows import alias_pattern, refers_to_a_show, strip_exact_mentions
 from bot.store import SCHEMA_VERSION, read_only_uri, records_text
 from bot.text import normalize
 
@@ -106,7 +106,10 @@ def fit_model(pack: Pack) -> IntentModel:
         known.update(normalize(f"{p.actor} {p.character} {p.description}").split())
     for a in aliases:
         known.update(a.split())
-    return fit([(t, i) for t, i in examples if t], other_words=known - {ACTOR_SLOT, CHARACTER_SLOT})
+    model = fit([(t, i) for t, i in examples if t], other_words=known - {ACTOR_SLOT, CHARACTER_SLOT})
+    norms = [n for f in pack.facts for n in f.norms]
+    pointing = sum(bool(own_names.search(n)) or refers_to_a_show(n.split()) for n in norms)
+    return replace(model, points_at_show=round(pointing / len(norms), 4) if norms else 0.0)
 
 
 def show_alias_norms(pack: Pack) -> list[str]:

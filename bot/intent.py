@@ -296,6 +296,9 @@ class IntentModel:
     shared: dict[str, list[str]] = field(default_factory=dict)  # phrasing -> intents that all use it
     char_ngrams: bool = True  # False for very large packs (see bot.train)
     sharpness: float = 1.0  # see Ranking
+    # Share of the phrasings that name the show or point at it ("is it renewed", "the ending"): a fan
+    # pack's are mostly such, an imported FAQ sheet's requests are not (see `bot.router.REFERRING_PACK`).
+    points_at_show: float = 0.0
     unknown_idf: float | None = None  # what a feature the pack never saw weighs in a question's length (None: derive)
     # Each intent's phrasings as trained (normalised, names as slots), one per line ending in "\n":
     # intent c's are example_text[example_bounds[c]:example_bounds[c + 1]], split when the re-rank first
@@ -308,6 +311,7 @@ class IntentModel:
             self.unknown_idf = float(self.weights.idf.max()) if len(self.weights.idf) else 1.0
         self._bias = np.asarray(self.bias, np.float64)
         self._split: dict[int, list[str]] = {}  # see `_phrasings`
+        self._used_stems: dict[int, set[str]] = {}  # see `phrasings_use`
 
     def _phrasings(self, column: int) -> list[str]:
         lines = self._split.get(column)
@@ -325,7 +329,9 @@ class IntentModel:
         column = self._columns.get(intent)
         if column is None or not self.example_bounds:
             return True  # nothing to judge by
-        used = {stem(w) for line in self._phrasings(column) for w in line.split()}
+        used = self._used_stems.get(column)
+        if used is None:
+            used = self._used_stems[column] = {stem(w) for line in self._phrasings(column) for w in line.split()}
         return any(stem(w) in used for w in words)
 
     @cached_property
@@ -345,6 +351,7 @@ class IntentModel:
             "shared": self.shared,
             "char_ngrams": self.char_ngrams,
             "sharpness": self.sharpness,
+            "points_at_show": self.points_at_show,
             "unknown_idf": self.unknown_idf,
         }
         words, word_keys, word_kinds = self.lexicon.blobs()
@@ -369,6 +376,7 @@ class IntentModel:
             shared=data["shared"],
             char_ngrams=bool(data["char_ngrams"]),
             sharpness=float(data["sharpness"]),
+            points_at_show=float(data["points_at_show"]),
             unknown_idf=float(data["unknown_idf"]),
             example_text=example_text,
             example_bounds=np.frombuffer(example_bounds, "<i4").tolist(),

@@ -20,7 +20,6 @@ from bot.shows import (
     PART_WORDS,
     ShowResolver,
     about_a_show,
-    alias_pattern,
     foreign_show_name,
     refers_to_a_show,
 )
@@ -79,7 +78,6 @@ class Router:
         self.settings = settings or RouterSettings()
         self.resolver = ShowResolver(base.aliases)
         self._greeting_packs: dict[str, bool] = {}
-        self._referring_packs: dict[str, bool] = {}  # see _refers_to_show
 
     def ask(self, question: str, context: AskContext | None = None) -> Answer:
         context = context or AskContext()
@@ -130,7 +128,12 @@ class Router:
             and (foreign := foreign_show_name(words, index.model.knows))
         ):
             return _another_show(index, foreign)
-        unpointed = mention is None and not names and not refers_to_a_show(words) and self._refers_to_show(slug)
+        unpointed = (
+            mention is None
+            and not names
+            and not refers_to_a_show(words)
+            and index.model.points_at_show >= REFERRING_PACK
+        )
         answer = self._decide(index, words, names, unpointed)
         # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast.
         if other is not None and (names or other_is_subject or not self._about_other_shows(index, answer)):
@@ -155,16 +158,6 @@ class Router:
         if slug not in self._greeting_packs:
             self._greeting_packs[slug] = any(_is_greeting(normalize(p).split()) for p in self.base.phrasings(slug))
         return self._greeting_packs[slug]
-
-    def _refers_to_show(self, slug: str) -> bool:
-        """Whether at least `REFERRING_PACK` of the pack's phrasings name the show or point at it."""
-        if slug not in self._referring_packs:
-            aliases = [a for a, s in self.base.aliases if s == slug]
-            own = alias_pattern(aliases) if aliases else None
-            phrasings = [normalize(p) for p in self.base.phrasings(slug)]
-            referring = sum(bool(own and own.search(p)) or refers_to_a_show(p.split()) for p in phrasings)
-            self._referring_packs[slug] = referring >= REFERRING_PACK * len(phrasings) > 0
-        return self._referring_packs[slug]
 
     def _decide(self, index: ShowIndex, words: list[str], names: list[Mention], unpointed: bool = False) -> Answer:
         # The model's intents are the facts that answer their topics now (a topic's older facts train its

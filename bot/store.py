@@ -27,7 +27,7 @@ from bot.models import Source
 from bot.settings import DEFAULT_LOADED_SHOWS
 
 MMAP_BYTES = 1 << 30
-SCHEMA_VERSION = 13  # bot.build writes it; a fact base of another version is refused (rebuild it)
+SCHEMA_VERSION = 14  # bot.build writes it; a fact base of another version is refused (rebuild it)
 
 
 class StoreError(Exception):

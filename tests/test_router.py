@@ -15,7 +15,7 @@ import pytest
 
 from bot.models import Answer, AskContext, Source
 from bot.render import render_plain
-from bot.router import Router
+from bot.router import REFERRING_PACK, Router
 from bot.settings import BUNDLED_KNOWLEDGE, RouterSettings
 from bot.store import FactBase
 from tests.conftest import HARBOR, MOON, folded
@@ -322,11 +322,11 @@ def test_a_pack_that_answers_greetings_keeps_answering_them(tmp_path: Path) -> N
     assert router.ask("how do i reset my email password").fact_id == "reset"
     # Its questions point at no show, so a new word ("email") never means another subject (CLINC150's
     # banking and travel requests lose 5 points of accuracy without this gate: see `REFERRING_PACK`).
-    assert not router._refers_to_show("desk")
+    assert router.base.show("desk").model.points_at_show < REFERRING_PACK
 
 
 def test_a_fan_pack_points_at_its_show(etoile_router: Router) -> None:
-    assert etoile_router._refers_to_show("etoile")
+    assert etoile_router.base.show("etoile").model.points_at_show >= REFERRING_PACK
 
 
 @pytest.mark.parametrize(
