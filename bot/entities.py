@@ -186,6 +186,7 @@ class NameMatcher:
     def find(self, words: list[str], ordinary: Callable[[str], bool] = _nothing, fuzzy: bool = True) -> list[Mention]:
         """Longest, best-scoring non-overlapping name mentions, left to right."""
         found: list[Mention] = []
+        plain = [w in _NOT_NAMES or ordinary(w) for w in words] if fuzzy else []  # once, not once per window
         i = 0
         while i < len(words):
             best: tuple[float, int, list[str]] | None = None
@@ -197,9 +198,8 @@ class NameMatcher:
                     break
             if best is None and fuzzy:
                 for n in widths:
-                    span = words[i : i + n]
-                    window = " ".join(span)
-                    if len(window) < 5 or all(w in _NOT_NAMES or ordinary(w) for w in span):
+                    window = " ".join(words[i : i + n])
+                    if len(window) < 5 or all(plain[i : i + n]):
                         continue
                     hits = process.extract(window, self._choices, scorer=fuzz.ratio, score_cutoff=84, limit=8)
                     if hits:
