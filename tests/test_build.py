@@ -65,6 +65,22 @@ def test_build_creates_a_database_that_answers(knowledge: Path, tmp_path: Path) 
     assert_answers_renewal(db)
 
 
+def test_a_pack_row_holds_its_facts_and_people_with_the_sources_they_cite(synthetic_db: Path) -> None:
+    """An answer needs no read beyond the pack's row: each fact and person carries its cited sources, in
+    the order the pack cites them, and its history (older facts on its topic, newest first)."""
+    show = FactBase(synthetic_db).show("moonfall")
+    cancelled = show.facts["renewal-cancelled"]
+    assert [s.outlet for s in cancelled.sources] == ["Trade Weekly", "Network Press"]
+    assert cancelled.sources[1].url is None and cancelled.sources[0].published == "2024-09-02"
+    assert cancelled.history == ("renewal-renewed",) and cancelled.current == "renewal-cancelled"
+    assert show.facts["renewal-renewed"].current == "renewal-cancelled"
+    assert [s.title for s in show.people["ada-stone"].sources] == ["Moonfall Station renewed for a second season"]
+    assert "no-such-fact" not in show.facts
+    with pytest.raises(KeyError):
+        show.people["no-such-person"]
+    assert len(show.facts) == len(list(show.facts.values())) == len(set(show.facts))
+
+
 def test_build_leaves_no_temporary_files(synthetic_db: Path) -> None:
     assert sorted(p.name for p in synthetic_db.parent.iterdir()) == [synthetic_db.name]
 
