@@ -41,6 +41,12 @@ REQUEST_VERBS = frozenset(
     "renew renewed renewal".split()
 )
 _SPAN_START = frozenset({"of", "in", "on", "from", "for"})
+# Auxiliaries that, right after a TV word, put the show as the subject that follows: "how many seasons does
+# the crown have", "how many episodes does breaking bad have".
+_AUXILIARIES = frozenset("does do did has is are was were".split())
+# (see `foreign_show_name`)
+# Words after which a request verb is a noun ("does the show have a proper ending"), not aimed at a show.
+_DETERMINERS = frozenset("the a an this that my your its their our".split())
 _SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to"})
 # Words that qualify a season or episode rather than name a show ("the next season"), the verbs and
 # adverbs that come before one in news questions ("has prime officially announced season 2"), and the
@@ -52,7 +58,7 @@ _GENERIC = frozenset(
     "announce announced confirm confirmed order ordered greenlight greenlit pick picked release released "
     "drop dropped get got getting make making made film filmed filming start started finish finished "
     "need want wait waiting hope hoping expect expecting plan planned planning news update updates info "
-    "bot showbot".split()
+    "online anywhere somewhere everywhere legally legit bot showbot".split()
 )
 _PRONOUNS = frozenset("it this that they them i you we he she".split())
 # Words by which a question refers to the show it asks about without naming it ("is it renewed", "when do
@@ -139,13 +145,16 @@ def foreign_show_name(
     spans: list[list[str]] = []
     for i, w in enumerate(words):
         # After "of"/"in"/..., or after a verb aimed at a show ("did they cancel the bear", "watch severance").
-        if w in _SPAN_START or (w in REQUEST_VERBS and w in tv_words):
+        after_aux = w in _AUXILIARIES and i > 0 and words[i - 1] in tv_words and not _after_determiner(words, i - 1)
+        if w in _SPAN_START or (w in REQUEST_VERBS and w in tv_words and not _after_determiner(words, i)) or after_aux:
             span = []
             for x in words[i + 1 :]:
                 if x in _SPAN_START or x in _SPAN_STOP:
                     break
                 span.append(x)
-            spans.append(span)
+            # After an auxiliary the span ends with the main verb ("how many seasons does the crown have",
+            # "which season does the kiss happen"): the name is what comes before it.
+            spans.append(span[:-1] if after_aux else span)
     first_tv = next((i for i, w in enumerate(words) if w in tv_words), None)
     if first_tv is not None:
         spans.append(_name_before(words[:first_tv]))  # "severance season 2", "has stranger things been renewed"
@@ -175,6 +184,12 @@ def about_a_show(words: list[str], knows: Callable[[str], bool]) -> bool:
 def refers_to_a_show(words: list[str]) -> bool:
     """Whether the question points at a show without naming it: a pronoun, a TV word or a story word."""
     return not _REFERENCES.isdisjoint(words)
+
+
+def _after_determiner(words: list[str], i: int) -> bool:
+    """Whether words[i] follows a determiner: a noun ("the show", "the show has"), not a verb aimed at a
+    show ("watch severance") nor a count of one ("how many seasons does the crown have")."""
+    return i > 0 and words[i - 1] in _DETERMINERS
 
 
 def _name_before(words: list[str], most: int = 3) -> list[str]:

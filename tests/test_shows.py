@@ -22,6 +22,8 @@ def knows(word: str) -> bool:
         ("is the bear worth watching", "bear"),
         ("what s the plot of hamlet", "hamlet"),
         ("spoilers for the ending of breaking bad", "breaking bad"),
+        ("how many seasons does the crown have", "crown"),  # after an auxiliary, before the main verb
+        ("how many episodes does breaking bad have", "breaking bad"),
     ],
 )
 def test_another_show_is_named(question: str, name: str) -> None:
@@ -39,6 +41,10 @@ def test_another_show_is_named(question: str, name: str) -> None:
         "what is the capital of paris",  # not a TV question
         "is it true there is a season 2",  # "true" qualifies the claim, it names no show
         "showbot season 2 when",  # the bot's own name
+        "does the show have a good ending",  # "the show" is a noun, not a verb aimed at a show
+        "which season does the ballet happen",  # the main verb after the auxiliary names nothing
+        "where can i watch the show online",  # an adverb, not a title
+        "is that season 2 trailer on paris legit",
     ],
 )
 def test_no_other_show(question: str) -> None:
