@@ -45,6 +45,8 @@ def test_another_show_is_named(question: str, name: str) -> None:
         "which season does the ballet happen",  # the main verb after the auxiliary names nothing
         "where can i watch the show online",  # an adverb, not a title
         "is that season 2 trailer on paris legit",
+        "can i stream it in canada",  # after the show itself, "in" says where
+        "is the series on peacock",
     ],
 )
 def test_no_other_show(question: str) -> None:
@@ -78,6 +80,7 @@ REQUEST_PACK = frozenset("reservation purchases track playlist balance order bal
         ("i want to cancel my reservation for network", False),
         ("show all purchases of video games", False),
         ("put the currently playing track on my zen playlist", False),
+        ("cancel my reservation at osteria for our party", False),  # the object ends at "at"
         # The same verbs about a show, or about nothing the pack knows; the other TV words always count.
         ("did they cancel the bear", True),
         ("where can i watch severance", True),
@@ -86,6 +89,7 @@ REQUEST_PACK = frozenset("reservation purchases track playlist balance order bal
         ("when does the bear season 4 come out", True),
         ("is there a season 2 of the last of us", True),
         ("what is the plot of hamlet", True),
+        ("where can i watch the paris cup", True),  # the object holds a word the pack does not know
     ],
 )
 def test_only_tv_words_about_a_show_make_a_tv_question(question: str, about_tv: bool) -> None:
