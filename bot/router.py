@@ -62,8 +62,8 @@ _GREETING_COMPANY = (
 # A pack whose phrasings mostly point at the show (name it, say "it", "season", "the ending": see
 # `refers_to_a_show`) was written by fans asking about a show. A question to such a pack that does not, and
 # holds a word the pack has never seen, asks about that word ("what does schadenfreude mean", "recommend a
-# good podcast"), however well its other words fit a phrasing. (Étoile: 91% of its phrasings; CLINC150's
-# banking and travel requests: 14%, where "book a flight to Reykjavik" names new words and no show: without
+# good podcast"), however well its other words fit a phrasing. (Étoile: 89% of its phrasings; CLINC150's
+# banking and travel requests: 8%, where "book a flight to Reykjavik" names new words and no show: without
 # this gate its val accuracy falls from 90.2% to 85.1%.)
 REFERRING_PACK = 0.5
 # The bar such a question must clear: accept ** (1 / ELSEWHERE) (0.07 -> 0.80), above the 0.5-0.78 that

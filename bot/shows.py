@@ -68,7 +68,10 @@ _PRONOUNS = frozenset("it this that they them i you we he she".split())
 # Words by which a question refers to the show it asks about without naming it ("is it renewed", "when do
 # they film season 2", "explain the ending"); see `refers_to_a_show`.
 SHOW_PRONOUNS = frozenset("it its they them their".split())
-_REFERENCES = TV_WORDS | STORY_WORDS | SHOW_PRONOUNS
+# Story words that name another kind of work: they point at no show ("recommend a good movie", "what's the best
+# ballet movie"; as a verb, "did they film in paris" asks about filming with words the pack knows).
+OTHER_WORKS = frozenset("movie film novel".split())
+_REFERENCES = TV_WORDS | (STORY_WORDS - OTHER_WORKS) | SHOW_PRONOUNS
 # Words that qualify or pad a question whatever it asks ("can someone tell me the best ..."): never its subject.
 FILLER = _GENERIC
 _NOT_A_NAME = STOPWORDS | TV_WORDS | STORY_WORDS | _GENERIC

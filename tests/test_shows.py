@@ -116,6 +116,8 @@ def test_a_show_named_after_a_tv_verb_is_another_show(question: str, name: str) 
         ("who are the writers", False),
         ("what does schadenfreude mean", False),
         ("recommend a good podcast", False),
+        ("recommend a good movie", False),  # another kind of work
+        ("what s the best ballet film", False),
     ],
 )
 def test_a_pronoun_tv_word_or_story_word_points_at_a_show(question: str, refers: bool) -> None:
