@@ -70,6 +70,7 @@ REFERRING_PACK = 0.5
 # chit-chat reaches on its familiar words ("recommend a good ..." fits "would you recommend"), below the
 # 0.92+ of a fan question with one new word ("how did critics react").
 ELSEWHERE = 12.0
+ARTICLES = frozenset({"the", "a", "an"})  # see `_in_the_shows_place`
 
 
 class Router:
@@ -192,6 +193,8 @@ class Router:
                 return _unknown(index, confidence=confidence)
             best, confidence = ranked[0]
             rivals = ranked[1:]
+        if unpointed and _in_the_shows_place(index, words, best):
+            return _unknown(index, confidence=confidence)
         needed = _needed_confidence(index, words, accept)
         if unpointed and _elsewhere(index, words, best):
             needed = max(needed, accept ** (1 / ELSEWHERE))
@@ -353,6 +356,22 @@ def _elsewhere(index: ShowIndex, words: list[str], best: str) -> bool:
     get to new york" matching "where can i watch" on "how do i")."""
     content = _content_words(words)
     return bool(_strangers(index, words)) or (bool(content) and not index.model.phrasings_use(best, content))
+
+
+def _in_the_shows_place(index: ShowIndex, words: list[str], best: str) -> bool:
+    """Whether the question's new words stand where a phrasing of `best` names the show: without them (and
+    an article just before them) the question is that phrasing, whose name was taken out ("when did titanic
+    come out" is "when did <Étoile> come out", "who created the simpsons" is "who created <it>"), so they
+    name something else the pack knows nothing about."""
+    strangers = set(_strangers(index, words))
+    if not strangers:
+        return False
+    kept = [
+        w
+        for w, nxt in zip(words, [*words[1:], ""], strict=True)
+        if w not in strangers and not (w in ARTICLES and nxt in strangers)
+    ]
+    return index.model.has_phrasing(best, " ".join(kept))
 
 
 def _needed_confidence(index: ShowIndex, words: list[str], accept: float) -> float:
