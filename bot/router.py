@@ -38,11 +38,15 @@ SLOT_WORDS = frozenset({ACTOR_SLOT, CHARACTER_SLOT})
 UNFAMILIAR = 2.5
 # A question with no content word at all ("what's 2+2") is no evidence either way: t ** (1 / CONTENT_FREE).
 CONTENT_FREE = 3.0
+# Words about a character's own name: "what's Cheyenne's last name" asks who she is, not about a relative.
+OWN_NAME = frozenset(stem(w) for w in "name surname last first full middle".split())
 # A cast question holds names and the cast templates' own words (and where in the show); any other word
 # asks something else about the person ("how old is Lou de Laage", "is Luke Kirby married"), which no
 # pack answers, so those words raise the bar twice as steeply as unfamiliar words do.
-CAST_WORDS = frozenset(stem(w) for texts in TEMPLATES.values() for text in texts for w in text.split()) | frozenset(
-    stem(w) for w in ("season", "episode", "series", "show", "tv", "cast", "finale")
+CAST_WORDS = (
+    frozenset(stem(w) for texts in TEMPLATES.values() for text in texts for w in text.split())
+    | frozenset(stem(w) for w in ("season", "episode", "series", "show", "tv", "cast", "finale"))
+    | OWN_NAME
 )
 OFF_CAST = 6.0
 NO_ONE = ""  # see _relative

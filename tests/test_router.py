@@ -609,6 +609,14 @@ def test_characters_described_through_someone_else(etoile_router: Router, questi
     assert_answered_with(etoile_router, question, expected)
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"), [("what is cheyenne's last name", "toussaint"), ("what's jack's full name", "mcmillan")]
+)
+def test_a_characters_own_name_is_no_relative(etoile_router: Router, question: str, expected: str) -> None:
+    """ "Cheyenne's last name" is hers: the question asks who she is, not about someone else."""
+    assert_answered_with(etoile_router, question, expected)
+
+
 def test_a_relative_no_description_names_is_unknown(etoile_router: Router) -> None:
     answer = etoile_router.ask("who plays jack's boss")
     assert answer.status == "unknown", answer
