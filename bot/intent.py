@@ -334,6 +334,11 @@ class IntentModel:
             used = self._used_stems[column] = {stem(w) for line in self._phrasings(column) for w in line.split()}
         return any(stem(w) in used for w in words)
 
+    def has_phrasing(self, intent: str, text: str) -> bool:
+        """Whether `text` is one of the intent's phrasings as trained (normalised, the show's names removed)."""
+        column = self._columns.get(intent)
+        return column is not None and bool(self.example_bounds) and text in self._phrasings(column)
+
     @cached_property
     def _typo_targets(self) -> list[str]:
         """Only needed for a question with an unknown word, so not computed on load."""

@@ -41,7 +41,17 @@ REQUEST_VERBS = frozenset(
     "renew renewed renewal".split()
 )
 _SPAN_START = frozenset({"of", "in", "on", "from", "for"})
+# Auxiliaries that, right after a TV word, put the show as the subject that follows: "how many seasons does
+# the crown have", "how many episodes does breaking bad have".
+_AUXILIARIES = frozenset("does do did has is are was were".split())
+# (see `foreign_show_name`)
+# Words after which a request verb is a noun ("does the show have a proper ending"), not aimed at a show.
+_DETERMINERS = frozenset("the a an this that my your its their our".split())
 _SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to"})
+# After the show itself ("can i stream it in canada", "is the series on peacock") these say where, not which show.
+_PLACES = frozenset({"in", "on"})
+# Other prepositions that end a verb's object ("cancel my reservation | at osteria").
+_PREPOSITIONS = frozenset("at by about into onto near via through".split())
 # Words that qualify a season or episode rather than name a show ("the next season"), the verbs and
 # adverbs that come before one in news questions ("has prime officially announced season 2"), and the
 # bot's own name ("@showbot season 2 when").
@@ -52,13 +62,16 @@ _GENERIC = frozenset(
     "announce announced confirm confirmed order ordered greenlight greenlit pick picked release released "
     "drop dropped get got getting make making made film filmed filming start started finish finished "
     "need want wait waiting hope hoping expect expecting plan planned planning news update updates info "
-    "bot showbot".split()
+    "online offline anywhere somewhere everywhere legally legit bot showbot".split()
 )
 _PRONOUNS = frozenset("it this that they them i you we he she".split())
 # Words by which a question refers to the show it asks about without naming it ("is it renewed", "when do
 # they film season 2", "explain the ending"); see `refers_to_a_show`.
 SHOW_PRONOUNS = frozenset("it its they them their".split())
-_REFERENCES = TV_WORDS | STORY_WORDS | SHOW_PRONOUNS
+# Story words that name another kind of work: they point at no show ("recommend a good movie", "what's the best
+# ballet movie"; as a verb, "did they film in paris" asks about filming with words the pack knows).
+OTHER_WORKS = frozenset("movie film novel".split())
+_REFERENCES = TV_WORDS | (STORY_WORDS - OTHER_WORKS) | SHOW_PRONOUNS
 # Words that qualify or pad a question whatever it asks ("can someone tell me the best ..."): never its subject.
 FILLER = _GENERIC
 _NOT_A_NAME = STOPWORDS | TV_WORDS | STORY_WORDS | _GENERIC
@@ -139,13 +152,21 @@ def foreign_show_name(
     spans: list[list[str]] = []
     for i, w in enumerate(words):
         # After "of"/"in"/..., or after a verb aimed at a show ("did they cancel the bear", "watch severance").
-        if w in _SPAN_START or (w in REQUEST_VERBS and w in tv_words):
+        after_aux = w in _AUXILIARIES and i > 0 and words[i - 1] in tv_words and not _after_determiner(words, i - 1)
+        where = w in _PLACES and _after_this_show(words, i)
+        if (
+            (w in _SPAN_START and not where)
+            or (w in REQUEST_VERBS and w in tv_words and not _after_determiner(words, i))
+            or after_aux
+        ):
             span = []
             for x in words[i + 1 :]:
                 if x in _SPAN_START or x in _SPAN_STOP:
                     break
                 span.append(x)
-            spans.append(span)
+            # After an auxiliary the span ends with the main verb ("how many seasons does the crown have",
+            # "which season does the kiss happen"): the name is what comes before it.
+            spans.append(span[:-1] if after_aux else span)
     first_tv = next((i for i, w in enumerate(words) if w in tv_words), None)
     if first_tv is not None:
         spans.append(_name_before(words[:first_tv]))  # "severance season 2", "has stranger things been renewed"
@@ -161,20 +182,46 @@ def about_a_show(words: list[str], knows: Callable[[str], bool]) -> bool:
     the pack knows ("cancel my reservation for 8 at Barney's", "show all purchases", "the track playing
     on my playlist"). Only everyday verbs (`REQUEST_VERBS`) can be such a request: one counts when the
     first content word after it is one the pack does not know, another TV word, or nothing ("is the bear
-    renewed"); "season", "episode" and the other TV words always count."""
+    renewed"), or when its object holds a word the pack does not know ("watch the world cup": the pack
+    may know "world"); "season", "episode" and the other TV words always count."""
     for i, w in enumerate(words):
         if w in REQUEST_VERBS:
             after = next((x for x in words[i + 1 :] if x not in STOPWORDS and not x.isdigit()), None)
             if after is None or after in TV_WORDS or after in STORY_WORDS or not knows(after):
+                return True
+            if not all(map(knows, _object(words[i + 1 :]))):
                 return True
         elif w in TV_WORDS or w in STORY_WORDS:
             return True
     return False
 
 
+def _object(words: list[str]) -> list[str]:
+    """The content words of a verb's object: up to the first preposition or conjunction."""
+    out = []
+    for w in words:
+        if w in _SPAN_START or w in _SPAN_STOP or w in _PREPOSITIONS:
+            break
+        if w not in STOPWORDS and not w.isdigit():
+            out.append(w)
+    return out
+
+
 def refers_to_a_show(words: list[str]) -> bool:
     """Whether the question points at a show without naming it: a pronoun, a TV word or a story word."""
     return not _REFERENCES.isdisjoint(words)
+
+
+def _after_determiner(words: list[str], i: int) -> bool:
+    """Whether words[i] follows a determiner: a noun ("the show", "the show has"), not a verb aimed at a
+    show ("watch severance") nor a count of one ("how many seasons does the crown have")."""
+    return i > 0 and words[i - 1] in _DETERMINERS
+
+
+def _after_this_show(words: list[str], i: int) -> bool:
+    """Whether words[i] follows a reference to the show asked about: "it", or "the series", "the episodes"."""
+    prev = words[i - 1] if i > 0 else ""
+    return prev in SHOW_PRONOUNS or (prev in TV_WORDS and _after_determiner(words, i - 1))
 
 
 def _name_before(words: list[str], most: int = 3) -> list[str]:

@@ -266,9 +266,22 @@ def test_a_question_about_a_word_the_pack_never_saw_is_unknown(etoile_router: Ro
 
 
 @pytest.mark.parametrize(
+    "question",
+    ["when did titanic come out", "who created the simpsons", "what does bonjour mean", "who directed titanic"],
+)
+def test_a_new_word_where_a_phrasing_names_the_show_names_something_else(etoile_router: Router, question: str) -> None:
+    """Without its new word (and article) the question is a phrasing that named the show ("when did <Étoile>
+    come out"): it asks the same about something else, however sure the match."""
+    answer = etoile_router.ask(question)
+    assert answer.status == "unknown", f"{question!r}: {answer}"
+
+
+@pytest.mark.parametrize(
     ("question", "expected"),
     [
         ("what was the reason for the cancellation", "performance"),  # points at the show
+        ("how did critics react", "85%"),  # a new word that is no name: no phrasing is what is left
+        ("when did it come out", "2025"),
         ("can someone explain the ending", "finale"),
         ("can someone tell me the release date", "2025"),  # "someone" is filler, not a subject
         ("which ballet companies are featured", "metropolitan"),  # a new word, but a sure match
@@ -593,6 +606,14 @@ def test_loaded_shows_are_bounded(synthetic_db: Path) -> None:
 )
 def test_characters_described_through_someone_else(etoile_router: Router, question: str, expected: str) -> None:
     """A relative or a description picks the person it describes, not the one it names."""
+    assert_answered_with(etoile_router, question, expected)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"), [("what is cheyenne's last name", "toussaint"), ("what's jack's full name", "mcmillan")]
+)
+def test_a_characters_own_name_is_no_relative(etoile_router: Router, question: str, expected: str) -> None:
+    """ "Cheyenne's last name" is hers: the question asks who she is, not about someone else."""
     assert_answered_with(etoile_router, question, expected)
 
 
