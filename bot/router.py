@@ -130,7 +130,7 @@ class Router:
         if (
             mention is None
             and about_a_show(words, lambda w: w not in SLOT_WORDS and index.model.knows(w))
-            and (foreign := foreign_show_name(words, index.model.knows))
+            and (foreign := foreign_show_name(words, index.model.knows, cast=SLOT_WORDS))
         ):
             return _another_show(index, foreign)
         unpointed = (

@@ -62,7 +62,10 @@ _GENERIC = frozenset(
     "announce announced confirm confirmed order ordered greenlight greenlit pick picked release released "
     "drop dropped get got getting make making made film filmed filming start started finish finished "
     "need want wait waiting hope hoping expect expecting plan planned planning news update updates info "
-    "online offline anywhere somewhere everywhere legally legit bot showbot".split()
+    "online offline anywhere somewhere everywhere legally legit bot showbot "
+    # Chat shorthand pads a question and never names its subject ("who plays cheyenne lol").
+    "lol lmao lmfao rofl haha hahaha xd ngl tbh tho fr pls plz bro bruh fam dude rn imo imho btw idk omg "
+    "smh ty thx thanks yall ya".split()
 )
 _PRONOUNS = frozenset("it this that they them i you we he she".split())
 # Words by which a question refers to the show it asks about without naming it ("is it renewed", "when do
@@ -140,12 +143,14 @@ def foreign_show_name(
     knows: Callable[[str], bool],
     tv_words: frozenset[str] = TV_WORDS,
     story_words: frozenset[str] = STORY_WORDS,
+    cast: frozenset[str] = frozenset(),
 ) -> str | None:
     """The name of a show the pack does not know, if the question is about one.
 
     Only TV questions count ("season 2 of severance", "who plays eleven in stranger things"): the name
     sits after "of"/"in"/"on", after a verb such as "cancel" or "watch", or before "season", and at least
-    half of its words are unknown to the pack.
+    half of its words are unknown to the pack. A span holding one of `cast` (the slot words that stand for
+    the pack's own people) is about this show ("who plays <cheyenne> exactly"), whatever else it holds.
     """
     if tv_words.isdisjoint(words) and story_words.isdisjoint(words):
         return None
@@ -171,6 +176,8 @@ def foreign_show_name(
     if first_tv is not None:
         spans.append(_name_before(words[:first_tv]))  # "severance season 2", "has stranger things been renewed"
     for span in spans:
+        if not cast.isdisjoint(span):
+            continue
         content = [w for w in span if w not in _NOT_A_NAME and not w.isdigit()]
         if content and 2 * sum(not knows(w) for w in content) >= len(content):
             return " ".join(content)

@@ -53,6 +53,20 @@ def test_no_other_show(question: str) -> None:
     assert foreign_show_name(question.split(), knows) is None
 
 
+@pytest.mark.parametrize("question", ["is season 2 confirmed lol", "where can i watch it tbh", "any news on season 2 fr"])
+def test_chat_shorthand_names_no_show(question: str) -> None:
+    assert foreign_show_name(question.split(), knows) is None
+
+
+def test_a_span_holding_the_packs_own_people_names_no_other_show() -> None:
+    """A cast name already found (its slot word) makes the span about this show, whatever else it holds."""
+    cast = frozenset({"qcharacter"})
+    question = "who plays qcharacter exactly".split()
+    assert foreign_show_name(question, knows) == "qcharacter exactly"
+    assert foreign_show_name(question, knows, cast=cast) is None
+    assert foreign_show_name("who plays qcharacter in the bear".split(), knows, cast=cast) == "bear"
+
+
 @pytest.mark.parametrize(
     ("question", "about_maisel"),
     [
