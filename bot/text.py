@@ -160,6 +160,8 @@ def strip_markup(text: str) -> str:
 
 def sanitize(text: str) -> str:
     """Drop control and other invisible characters that binary or hostile input carries."""
+    if text.isascii() and text.isprintable():  # most questions: nothing to drop (saves a pass per character)
+        return text
     return "".join(c if c.isprintable() else " " for c in text if unicodedata.category(c) not in ("Cs", "Co"))
 
 
