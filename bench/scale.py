@@ -12,8 +12,13 @@ import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.common import Result, all_cores, heading, latency_stats_ms, table, verdict
+
+if TYPE_CHECKING:
+    from bot.models import AskContext
+    from bot.router import Router
 
 SHOWS_FULL, SHOWS_QUICK = 1000, 50
 FACTS_PER_SHOW, PHRASINGS_PER_FACT, PEOPLE_PER_SHOW = 50, 10, 8
@@ -315,6 +320,38 @@ def measure_memory(db: Path, shows: list[GenShow]) -> Result:
     }
 
 
+def _warm_up(router: Router, questions: list[tuple[str, str]], context: AskContext) -> Result:
+    """Ask every question once, untimed but for the first question about each show (which loads its pack)."""
+    clock = time.perf_counter_ns
+    first_touch = []
+    seen: set[str] = set()
+    for q, _ in questions:
+        t0 = clock()
+        answer = router.ask(q, context)
+        elapsed = clock() - t0
+        if answer.show and answer.show not in seen:
+            seen.add(answer.show)
+            first_touch.append(elapsed)
+    return {
+        "shows_asked_about": len(seen),
+        "first_question_per_show_median_ms": round(sorted(first_touch)[len(first_touch) // 2] / 1e6, 3)
+        if first_touch
+        else None,
+    }
+
+
+def _timed(router: Router, questions: list[tuple[str, str]], context: AskContext, timings: list[int]) -> int:
+    """Ask the questions, appending each one's time to `timings`; returns how many got their expected fact."""
+    clock = time.perf_counter_ns
+    correct = 0
+    for q, expected in questions:
+        t0 = clock()
+        answer = router.ask(q, context)
+        timings.append(clock() - t0)
+        correct += answer.status == "answered" and answer.fact_id == expected
+    return correct
+
+
 def measure_latency(db: Path, questions: list[tuple[str, str]], max_loaded: int | None = None) -> Result:
     """Warm-up pass (loads every show asked about, timed separately), then one timed pass.
 
@@ -326,30 +363,10 @@ def measure_latency(db: Path, questions: list[tuple[str, str]], max_loaded: int 
     gc.collect()
     router = Router(FactBase(db) if max_loaded is None else FactBase(db, max_loaded))
     context = AskContext()
-    clock = time.perf_counter_ns
-    first_touch = []
-    seen: set[str] = set()
-    for q, _ in questions:
-        t0 = clock()
-        answer = router.ask(q, context)
-        elapsed = clock() - t0
-        if answer.show and answer.show not in seen:
-            seen.add(answer.show)
-            first_touch.append(elapsed)
-    timings, correct = [], 0
-    for q, expected in questions:
-        t0 = clock()
-        answer = router.ask(q, context)
-        timings.append(clock() - t0)
-        correct += answer.status == "answered" and answer.fact_id == expected
-    return {
-        **latency_stats_ms(timings),
-        "shows_asked_about": len(seen),
-        "first_question_per_show_median_ms": round(sorted(first_touch)[len(first_touch) // 2] / 1e6, 3)
-        if first_touch
-        else None,
-        "answered_correctly": round(correct / len(questions), 4),
-    }
+    warm = _warm_up(router, questions, context)
+    timings: list[int] = []
+    correct = _timed(router, questions, context, timings)
+    return {**latency_stats_ms(timings), **warm, "answered_correctly": round(correct / len(questions), 4)}
 
 
 def paired_latency(
@@ -366,36 +383,18 @@ def paired_latency(
     gc.collect()
     many, etoile = Router(FactBase(db)), Router(FactBase(reference_db))
     context = AskContext()
-    clock = time.perf_counter_ns
-    first_touch = []
-    seen: set[str] = set()
-    for q, _ in questions:
-        t0 = clock()
-        answer = many.ask(q, context)
-        elapsed = clock() - t0
-        if answer.show and answer.show not in seen:
-            seen.add(answer.show)
-            first_touch.append(elapsed)
-    for q in reference:
-        etoile.ask(q, context)
-    reference_questions = [reference[n % len(reference)] for n in range(len(questions))]
+    warm = _warm_up(many, questions, context)
+    reference_questions = [(reference[n % len(reference)], "") for n in range(len(questions))]
+    _warm_up(etoile, [(q, "") for q in reference], context)
     timings: list[int] = []
     reference_timings: list[int] = []
     correct = 0
     for start in range(0, len(questions), block):
-        for q, expected in questions[start : start + block]:
-            t0 = clock()
-            answer = many.ask(q, context)
-            timings.append(clock() - t0)
-            correct += answer.status == "answered" and answer.fact_id == expected
-        for q in reference_questions[start : start + block]:
-            t0 = clock()
-            etoile.ask(q, context)
-            reference_timings.append(clock() - t0)
+        correct += _timed(many, questions[start : start + block], context, timings)
+        _timed(etoile, reference_questions[start : start + block], context, reference_timings)
     return {
         **latency_stats_ms(timings),
-        "shows_asked_about": len(seen),
-        "first_question_per_show_median_ms": round(sorted(first_touch)[len(first_touch) // 2] / 1e6, 3),
+        **warm,
         "answered_correctly": round(correct / len(questions), 4),
     }, {"questions": len(reference), **latency_stats_ms(reference_timings)}
 
