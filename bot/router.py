@@ -197,10 +197,11 @@ class Router:
                 return _unknown(index, confidence=confidence)
             best, confidence = ranked[0]
             rivals = ranked[1:]
-        if unpointed and _in_the_shows_place(index, words, best):
+        strangers = _strangers(index, words) if unpointed else []
+        if unpointed and _in_the_shows_place(index, words, best, strangers):
             return _unknown(index, confidence=confidence)
         needed = _needed_confidence(index, words, accept)
-        if unpointed and _elsewhere(index, words, best):
+        if unpointed and _elsewhere(index, words, best, strangers):
             needed = max(needed, accept ** (1 / ELSEWHERE))
         if confidence < needed:
             return _unknown(index, confidence=confidence)
@@ -354,26 +355,26 @@ def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
     ]
 
 
-def _elsewhere(index: ShowIndex, words: list[str], best: str) -> bool:
+def _elsewhere(index: ShowIndex, words: list[str], best: str, strangers: list[str]) -> bool:
     """Whether a question that does not point at the show asks about something else: it holds a word the
-    pack has never seen, or none of its content words is one the best intent's phrasings use ("how do i
-    get to new york" matching "where can i watch" on "how do i")."""
+    pack has never seen (`strangers`), or none of its content words is one the best intent's phrasings use
+    ("how do i get to new york" matching "where can i watch" on "how do i")."""
+    if strangers:
+        return True
     content = _content_words(words)
-    return bool(_strangers(index, words)) or (bool(content) and not index.model.phrasings_use(best, content))
+    return bool(content) and not index.model.phrasings_use(best, content)
 
 
-def _in_the_shows_place(index: ShowIndex, words: list[str], best: str) -> bool:
+def _in_the_shows_place(index: ShowIndex, words: list[str], best: str, strangers: list[str]) -> bool:
     """Whether the question's new words stand where a phrasing of `best` names the show: without them (and
     an article just before them) the question is that phrasing, whose name was taken out ("when did titanic
     come out" is "when did <Étoile> come out", "who created the simpsons" is "who created <it>"), so they
-    name something else the pack knows nothing about."""
-    strangers = set(_strangers(index, words))
+    name something else the pack knows nothing about (`strangers`: the words the pack has never seen)."""
     if not strangers:
         return False
+    new = set(strangers)
     kept = [
-        w
-        for w, nxt in zip(words, [*words[1:], ""], strict=True)
-        if w not in strangers and not (w in ARTICLES and nxt in strangers)
+        w for w, nxt in zip(words, [*words[1:], ""], strict=True) if w not in new and not (w in ARTICLES and nxt in new)
     ]
     return index.model.has_phrasing(best, " ".join(kept))
 
