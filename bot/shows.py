@@ -44,7 +44,6 @@ _SPAN_START = frozenset({"of", "in", "on", "from", "for"})
 # Auxiliaries that, right after a TV word, put the show as the subject that follows: "how many seasons does
 # the crown have", "how many episodes does breaking bad have".
 _AUXILIARIES = frozenset("does do did has is are was were".split())
-# (see `foreign_show_name`)
 # Words after which a request verb is a noun ("does the show have a proper ending"), not aimed at a show.
 _DETERMINERS = frozenset("the a an this that my your its their our".split())
 _SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to"})

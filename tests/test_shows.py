@@ -53,7 +53,9 @@ def test_no_other_show(question: str) -> None:
     assert foreign_show_name(question.split(), knows) is None
 
 
-@pytest.mark.parametrize("question", ["is season 2 confirmed lol", "where can i watch it tbh", "any news on season 2 fr"])
+@pytest.mark.parametrize(
+    "question", ["is season 2 confirmed lol", "where can i watch it tbh", "any news on season 2 fr"]
+)
 def test_chat_shorthand_names_no_show(question: str) -> None:
     assert foreign_show_name(question.split(), knows) is None
 
