@@ -32,7 +32,7 @@ from bot.intent import (
 from bot.models import AskContext
 from bot.packs import PackError
 from bot.router import Router
-from bot.store import FactBase
+from bot.store import FactBase, Records, records_text
 from bot.train import FeatureTable, fit
 from tests.conftest import MOON, PACKS, folded
 
@@ -79,6 +79,23 @@ def test_a_pack_row_holds_its_facts_and_people_with_the_sources_they_cite(synthe
     with pytest.raises(KeyError):
         show.people["no-such-person"]
     assert len(show.facts) == len(list(show.facts.values())) == len(set(show.facts))
+
+
+def test_stored_records_are_found_by_their_exact_id() -> None:
+    """A record is found by searching the stored text for its id: an id that is the start of another's,
+    or text inside a record that looks like a record's start, never finds the wrong one."""
+    rows = [
+        ("ab", 'answer with a line break\nand ["a", a fake start'),
+        ("a", 'é \n["b", \u2028'),
+        ("b", ""),
+    ]
+    records = Records(records_text(rows), lambda r: tuple(r))
+    assert records["a"] == rows[1] and records["ab"] == rows[0] and records["b"] == rows[2]
+    assert list(records) == ["ab", "a", "b"] and len(records) == 3
+    assert "c" not in records and "" not in records and 'a"' not in records
+    with pytest.raises(KeyError):
+        records["c"]
+    assert len(Records(records_text([]), tuple)) == 0 and "a" not in Records(records_text([]), tuple)
 
 
 def test_build_leaves_no_temporary_files(synthetic_db: Path) -> None:
