@@ -28,6 +28,7 @@ from bot.intent import (
     Lexicon,
     feature_key,
     features,
+    question_features,
 )
 from bot.models import AskContext
 from bot.packs import PackError
@@ -377,9 +378,24 @@ def test_stored_names_find_the_same_people() -> None:
     assert matcher.fill_slots("is luke kirbi in it".split())[0] == ["is", "qactor", "in", "it"]
 
 
+@pytest.mark.parametrize("chars", [True, False])
+def test_a_questions_remembered_features_are_its_features(chars: bool) -> None:
+    """Ranking reads a question's features from per-word memos: the same keys, counts and order as
+    `features` (the order fixes the float sums, so an answer cannot change with what was asked before)."""
+    for text in ["", "a", "is etoile renewed renewed", "x y x y z", "who plays cheyenne lol", "étoile ñ 2"]:
+        words = text.split()
+        word_feats, char_feats = features(words, chars)
+        expected = [*word_feats, *char_feats]
+        for _ in range(2):  # computed, then remembered
+            keys, tf, n_word = question_features(words, chars)
+            assert keys.tolist() == [feature_key(f) for f in expected]
+            assert tf.tolist() == [float(n) for n in [*word_feats.values(), *char_feats.values()]]
+            assert n_word == len(word_feats)
+
+
 def test_remembered_feature_keys_are_bounded() -> None:
     """Questions bring unbounded new words: the keys remembered for them are forgotten past a bound."""
-    keys = bot.intent._FeatureKeys(3)
+    keys = bot.intent.Remembered(feature_key, 3)
     assert [keys[f] for f in ("w:a", "w:b", "w:c", "w:d")] == [feature_key(f) for f in ("w:a", "w:b", "w:c", "w:d")]
     assert len(keys) <= 3
 
