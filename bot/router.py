@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.entities import (
     ACTOR_SLOT,
     CHARACTER_SLOT,
@@ -397,8 +399,17 @@ def _needed_for_cast_question(words: list[str], accept: float) -> float:
     return float(accept ** (1 / (1 + OFF_CAST * off_cast)))
 
 
+# Letters drawn out for effect ("hellooo", "heyyy": `normalize` leaves two of a run) are said once.
+_DOUBLED = re.compile(r"([a-z])\1+")
+_GREETINGS_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in GREETINGS)
+_COMPANY_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in _GREETING_COMPANY)
+
+
 def _is_greeting(words: list[str]) -> bool:
-    return not GREETINGS.isdisjoint(words) and _GREETING_COMPANY.issuperset(words)
+    if _GREETING_COMPANY.issuperset(words):
+        return not GREETINGS.isdisjoint(words)
+    once = _DOUBLED.sub(r"\1", " ".join(words)).split()
+    return not _GREETINGS_ONCE.isdisjoint(once) and _COMPANY_ONCE.issuperset(once)
 
 
 def _relative(index: ShowIndex, words: list[str], names: list[Mention]) -> str | None:
