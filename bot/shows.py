@@ -58,6 +58,8 @@ _GENERIC = frozenset(
     "next new another last first final whole entire full latest upcoming good best favorite favourite worth "
     "more other same hey hi yo guys anyone someone everyone know tell "
     "ever still really actually finally officially already yet even true real sure possible likely official "
+    "originally initially eventually ultimately currently recently apparently supposedly probably definitely "
+    "seriously honestly literally basically "
     "announce announced confirm confirmed order ordered greenlight greenlit pick picked release released "
     "drop dropped get got getting make making made film filmed filming start started finish finished "
     "need want wait waiting hope hoping expect expecting plan planned planning news update updates info "
@@ -179,7 +181,8 @@ def foreign_show_name(
             continue
         content = [w for w in span if w not in _NOT_A_NAME and not w.isdigit()]
         if content and 2 * sum(not knows(w) for w in content) >= len(content):
-            return " ".join(content)
+            first, last = span.index(content[0]), len(span) - span[::-1].index(content[-1])
+            return " ".join(span[first:last])  # "rings of power": the words between stay
     return None
 
 
@@ -234,7 +237,12 @@ def _name_before(words: list[str], most: int = 3) -> list[str]:
     """The words that may name a show just before a TV word: walking back over stopwords and generic
     words ("been", "ever announced") until a stopword ends the name ("has | stranger things been renewed")."""
     name: list[str] = []
-    for w in reversed(words):
+    for i in range(len(words) - 1, -1, -1):
+        w = words[i]
+        # "of" between two words of a name ("rings of power season 3") is part of it.
+        if w == "of" and name and i > 0 and words[i - 1] not in _NOT_A_NAME and words[i - 1] not in _PRONOUNS:
+            name.insert(0, w)
+            continue
         # "any chance of | a season 2": what follows "of" is its own span; "ok but | is it worth watching" and
         # "is it | renewed" have no name before the TV word.
         if w in _SPAN_START or w in _SPAN_STOP or (w in _PRONOUNS and not name):

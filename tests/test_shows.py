@@ -24,6 +24,8 @@ def knows(word: str) -> bool:
         ("spoilers for the ending of breaking bad", "breaking bad"),
         ("how many seasons does the crown have", "crown"),  # after an auxiliary, before the main verb
         ("how many episodes does breaking bad have", "breaking bad"),
+        ("is rings of paris season 3 out", "rings of paris"),  # "of" inside a name, known words or not
+        ("is the lord of paris renewed", "lord of paris"),
     ],
 )
 def test_another_show_is_named(question: str, name: str) -> None:
@@ -47,6 +49,8 @@ def test_another_show_is_named(question: str, name: str) -> None:
         "is that season 2 trailer on paris legit",
         "can i stream it in canada",  # after the show itself, "in" says where
         "is the series on peacock",
+        "both seasons were originally ordered",  # an adverb after the auxiliary names nothing
+        "any chance of a season 2 of it",
     ],
 )
 def test_no_other_show(question: str) -> None:
