@@ -95,6 +95,11 @@ _CHAT = {
     "pic": "picture",
     "info": "information",
     "ok": "okay",
+    "mom": "mother",
+    "mum": "mother",
+    "dad": "father",
+    "bf": "boyfriend",
+    "gf": "girlfriend",
     # One spelling per word on both sides of the Atlantic.
     "canceled": "cancelled",
     "canceling": "cancelling",

@@ -69,6 +69,8 @@ def test_contractions_and_apostrophe_free_spellings(variant: str) -> None:
         ("isnt it over", "is not it over"),
         ("isn't it over", "is not it over"),
         ("wheres it streaming", "where is it streaming"),
+        ("who plays her mom", "who plays her mother"),  # a description says "Mishi's mother"
+        ("who is his dad", "who is his father"),
     ],
 )
 def test_chat_spellings(chat: str, plain: str) -> None:
