@@ -321,8 +321,9 @@ class IntentModel:
     points_at_show: float = 0.0
     unknown_idf: float | None = None  # what a feature the pack never saw weighs in a question's length (None: derive)
     # Each intent's phrasings as trained (normalised, names as slots), one per line ending in "\n":
-    # intent c's are example_text[example_bounds[c]:example_bounds[c + 1]], split when the re-rank first
-    # needs that intent's (see RERANK): most questions about a pack only ever need a few intents'.
+    # intent c's are example_text[example_bounds[c]:example_bounds[c + 1]], split each time the re-rank
+    # needs them (see RERANK). Kept split, a few hundred short strings per pack were freed, out of cache,
+    # whenever the pack was dropped: that cost more than splitting five intents' lines per question.
     example_text: str = ""
     example_bounds: list[int] = field(default_factory=list)
 
@@ -330,15 +331,13 @@ class IntentModel:
         if self.unknown_idf is None:
             self.unknown_idf = float(self.weights.idf.max()) if len(self.weights.idf) else 1.0
         self._bias = np.asarray(self.bias, np.float64)
-        self._split: dict[int, list[str]] = {}  # see `_phrasings`
         self._used_stems: dict[int, set[str]] = {}  # see `phrasings_use`
 
+    def _block(self, column: int) -> str:
+        return self.example_text[self.example_bounds[column] : self.example_bounds[column + 1]]
+
     def _phrasings(self, column: int) -> list[str]:
-        lines = self._split.get(column)
-        if lines is None:
-            text = self.example_text[self.example_bounds[column] : self.example_bounds[column + 1]]
-            lines = self._split[column] = text.split("\n")[:-1]
-        return lines
+        return self._block(column).split("\n")[:-1]
 
     @cached_property
     def _columns(self) -> dict[str, int]:
@@ -357,7 +356,10 @@ class IntentModel:
     def has_phrasing(self, intent: str, text: str) -> bool:
         """Whether `text` is one of the intent's phrasings as trained (normalised, the show's names removed)."""
         column = self._columns.get(intent)
-        return column is not None and bool(self.example_bounds) and text in self._phrasings(column)
+        if column is None or not self.example_bounds:
+            return False
+        block = self._block(column)
+        return block.startswith(text + "\n") or f"\n{text}\n" in block
 
     @cached_property
     def _typo_targets(self) -> list[str]:
