@@ -253,6 +253,14 @@ STEM = 2  # the stem of a phrasing word ("renew" of "renewed"): familiar, and a 
 OTHER = 4  # a word of its answers or names only: known, but no sign the question is one the pack answers
 
 
+def stored_array(typecode: str, data: bytes) -> array.array[int]:
+    """Stored little-endian integers, read without an int object apiece (unlike numpy's `tolist`)."""
+    values = array.array(typecode, data)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
 class Lexicon:
     """Every word a pack knows and what it is to the pack (PHRASING | STEM | OTHER bits).
 
@@ -285,10 +293,7 @@ class Lexicon:
 
     @classmethod
     def from_blobs(cls, words: str, keys: bytes, kinds: bytes) -> Lexicon:
-        key_array = array.array("Q", keys)
-        if sys.byteorder == "big":
-            key_array.byteswap()
-        return cls(words, key_array, kinds)
+        return cls(words, stored_array("Q", keys), kinds)
 
     def blobs(self) -> tuple[str, bytes, bytes]:
         keys = array.array("Q", self._keys)
@@ -325,7 +330,7 @@ class IntentModel:
     # needs them (see RERANK). Kept split, a few hundred short strings per pack were freed, out of cache,
     # whenever the pack was dropped: that cost more than splitting five intents' lines per question.
     example_text: str = ""
-    example_bounds: list[int] = field(default_factory=list)
+    example_bounds: Sequence[int] = ()  # an array.array when loaded: no int object per intent to free
 
     def __post_init__(self) -> None:
         if self.unknown_idf is None:
@@ -406,7 +411,7 @@ class IntentModel:
             points_at_show=float(data["points_at_show"]),
             unknown_idf=float(data["unknown_idf"]),
             example_text=example_text,
-            example_bounds=np.frombuffer(example_bounds, "<i4").tolist(),
+            example_bounds=stored_array("i", example_bounds),
         )
 
     def familiar(self, word: str) -> bool:
