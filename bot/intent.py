@@ -366,6 +366,17 @@ class IntentModel:
         block = self._block(column)
         return block.startswith(text + "\n") or f"\n{text}\n" in block
 
+    def has_phrasing_but(self, intent: str, words: Sequence[str], at: int) -> bool:
+        """Whether one of the intent's phrasings is `words` with another word at position `at`."""
+        column = self._columns.get(intent)
+        if column is None or not self.example_bounds:
+            return False
+        for line in self._phrasings(column):
+            other = line.split()
+            if len(other) == len(words) and other[:at] == words[:at] and other[at + 1 :] == words[at + 1 :]:
+                return True
+        return False
+
     @cached_property
     def _typo_targets(self) -> list[str]:
         """Only needed for a question with an unknown word, so not computed on load."""

@@ -56,6 +56,8 @@ NO_ONE = ""  # see _relative
 # the pack must know its first word, or it describes someone else ("who plays superman in the new movie"
 # shares "new" with "New York").
 DESCRIBED_SHARE = 0.5
+# In a question that neither names nor points at the show, "you" is the bot ("who made you").
+SECOND_PERSON = frozenset("you your yours yourself".split())
 # Greetings and thanks, with the words that go with them: a message made only of these is chatter, even
 # when a pack happens to know the word ("hello" from HELLO! magazine), unless the pack has an entry for them.
 GREETINGS = frozenset(
@@ -141,6 +143,8 @@ class Router:
             and not refers_to_a_show(words)
             and index.model.points_at_show >= REFERRING_PACK
         )
+        if unpointed and not SECOND_PERSON.isdisjoint(words):
+            return _unknown(index)  # "who made you", "can you tell me a joke": talk to the bot, not about the show
         answer = self._decide(index, words, names, unpointed)
         # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast.
         if other is not None and (names or other_is_subject or not self._about_other_shows(index, answer)):
@@ -199,6 +203,10 @@ class Router:
                 return _unknown(index, confidence=confidence)
             best, confidence = ranked[0]
             rivals = ranked[1:]
+        elif names and best not in REQUIRED_SLOT:
+            # Likewise a cast answer is no rival to a fact unless it would have answered on its own merit.
+            bar = _needed_for_cast_question(words, accept)
+            rivals = [(t, p) for t, p in rivals if t not in REQUIRED_SLOT or p >= bar]
         strangers = _strangers(index, words) if unpointed else []
         if unpointed and _in_the_shows_place(index, words, best, strangers):
             return _unknown(index, confidence=confidence)
@@ -368,17 +376,21 @@ def _elsewhere(index: ShowIndex, words: list[str], best: str, strangers: list[st
 
 
 def _in_the_shows_place(index: ShowIndex, words: list[str], best: str, strangers: list[str]) -> bool:
-    """Whether the question's new words stand where a phrasing of `best` names the show: without them (and
-    an article just before them) the question is that phrasing, whose name was taken out ("when did titanic
-    come out" is "when did <Étoile> come out", "who created the simpsons" is "who created <it>"), so they
-    name something else the pack knows nothing about (`strangers`: the words the pack has never seen)."""
+    """Whether the question's new words stand where a phrasing of `best` names the show, or has another
+    word: without them (and an article just before them) the question is that phrasing, whose name was
+    taken out ("when did titanic come out" is "when did <Étoile> come out", "who created the simpsons" is
+    "who created <it>"), or one new word takes a phrasing word's place ("when does the next iphone come
+    out" is "when does the next <season> come out"). Either way they name something else the pack knows
+    nothing about (`strangers`: the words the pack has never seen)."""
     if not strangers:
         return False
     new = set(strangers)
     kept = [
         w for w, nxt in zip(words, [*words[1:], ""], strict=True) if w not in new and not (w in ARTICLES and nxt in new)
     ]
-    return index.model.has_phrasing(best, " ".join(kept))
+    if index.model.has_phrasing(best, " ".join(kept)):
+        return True
+    return len(new) == 1 and any(index.model.has_phrasing_but(best, words, i) for i, w in enumerate(words) if w in new)
 
 
 def _needed_confidence(index: ShowIndex, words: list[str], accept: float) -> float:

@@ -241,6 +241,9 @@ def test_story_words_about_the_show_itself_are_answered(etoile_router: Router, q
         "heyyy guys",
         "thankss",
         "goood morning",
+        "who made you",  # "you" is the bot
+        "can you tell me a joke",
+        "when does the next iphone come out",  # "iphone" in the place of "season" in a phrasing
     ],
 )
 def test_off_topic_and_greetings_are_unknown(etoile_router: Router, question: str) -> None:
