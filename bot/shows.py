@@ -46,7 +46,8 @@ _SPAN_START = frozenset({"of", "in", "on", "from", "for"})
 _AUXILIARIES = frozenset("does do did has is are was were".split())
 # Words after which a request verb is a noun ("does the show have a proper ending"), not aimed at a show.
 _DETERMINERS = frozenset("the a an this that my your its their our".split())
-_SPAN_STOP = frozenset({"and", "or", "but", "because", "if", "when", "with", "to"})
+# A conjunction, or a question word that starts a new clause ("thinking of bingeing it, how many episodes").
+_SPAN_STOP = frozenset("and or but because if when with to how what where who why".split())
 # After the show itself ("can i stream it in canada", "is the series on peacock") these say where, not which show.
 _PLACES = frozenset({"in", "on"})
 # Other prepositions that end a verb's object ("cancel my reservation | at osteria").
@@ -177,7 +178,9 @@ def foreign_show_name(
     if first_tv is not None:
         spans.append(_name_before(words[:first_tv]))  # "severance season 2", "has stranger things been renewed"
     for span in spans:
-        if not cast.isdisjoint(span):
+        # A span holding one of the pack's people or a pronoun for the show ("thinking of bingeing it this
+        # weekend") is about this show.
+        if not cast.isdisjoint(span) or not SHOW_PRONOUNS.isdisjoint(span):
             continue
         content = [w for w in span if w not in _NOT_A_NAME and not w.isdigit()]
         if content and 2 * sum(not knows(w) for w in content) >= len(content):
