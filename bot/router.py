@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.entities import (
     ACTOR_SLOT,
@@ -26,7 +27,7 @@ from bot.shows import (
     refers_to_a_show,
 )
 from bot.store import Fact, FactBase, ShowIndex
-from bot.text import MAX_QUESTION_CHARS, human_date, normalize, sanitize
+from bot.text import MAX_QUESTION_CHARS, human_date, normalize, sanitize, sentences
 
 UNKNOWN_TEXT = "I don't know that one."
 SLOT_WORDS = frozenset({ACTOR_SLOT, CHARACTER_SLOT})
@@ -104,6 +105,26 @@ class Router:
                 text=f"That message is too long for me ({len(text)} characters). Ask one short question "
                 f"(under {MAX_QUESTION_CHARS} characters).",
             )
+        whole = self._answer(text, context)
+        parts = sentences(text)
+        if whole.status == "unknown" or len(parts) < 2:
+            return whole  # declined as a whole (another show, chatter): no sentence of it is answered either
+        # A message whose answer is what one of its statements says alone answered the statement, not the
+        # question ("just finished the last ep. is there more coming?" got the finale): answer a question
+        # of it instead. A show named anywhere in the message is the one asked about.
+        named = self.resolver.find(normalize(text).split())
+        if named is not None and len(named.slugs) == 1:
+            context = replace(context, default_show=named.slugs[0])
+        questions = [part for part in parts if _is_question(part)]
+        statements = [part for part in parts if not _is_question(part)]
+        if questions and any(self._answer(part, context).text == whole.text for part in statements):
+            for part in questions:
+                answer = self._answer(part, context)
+                if answer.status == "answered":
+                    return answer
+        return whole
+
+    def _answer(self, text: str, context: AskContext) -> Answer:
         words = normalize(text).split()
         if not words:
             return Answer(status="unknown", text='Ask me a question about a show, e.g. "is there a season 2?"')
@@ -415,6 +436,22 @@ def _needed_for_cast_question(words: list[str], accept: float) -> float:
 _DOUBLED = re.compile(r"([a-z])\1+")
 _GREETINGS_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in GREETINGS)
 _COMPANY_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in _GREETING_COMPANY)
+
+
+# How a sentence that asks something starts, after any filler ("pls tell me", "so when is ...").
+_QUESTION_STARTS = frozenset(
+    "who whom whose what when where why how which is are was were do does did can could will would should has "
+    "have any tell".split()
+)
+_LEAD_IN = frozenset("please pls plz so ok okay and but also hey like then".split())
+
+
+def _is_question(sentence: str) -> bool:
+    if sentence.endswith("?"):
+        return True
+    words = normalize(sentence).split()
+    first = next((w for w in words if w not in _LEAD_IN), "")
+    return first in _QUESTION_STARTS
 
 
 def _is_greeting(words: list[str]) -> bool:

@@ -170,6 +170,29 @@ def sanitize(text: str) -> str:
     return "".join(c if c.isprintable() else " " for c in text if unicodedata.category(c) not in ("Cs", "Co"))
 
 
+# A sentence ends at ".", "!" or "?" before a space or the message's end, or at a line break; a "." after a
+# title or an initial ("Mrs. Maisel", "J. Smith") ends nothing.
+_SENTENCE_END = re.compile(r"([.!?]+)(?=\s|$)|\n")
+_TITLES = frozenset("mr mrs ms dr st vs jr sr".split())
+
+
+def sentences(text: str) -> list[str]:
+    """The message's sentences, each with its end mark: "loved it! is there a s2?" is two."""
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.group(1) == ".":
+            before = text[start : m.start()].split()
+            if before and (before[-1].lower() in _TITLES or len(before[-1]) == 1):
+                continue
+        piece = text[start : m.end()].strip()
+        if piece:
+            out.append(piece)
+        start = m.end()
+    rest = text[start:].strip()
+    return [*out, rest] if rest else out
+
+
 def normalize(text: str) -> str:
     """The canonical form of a question or phrasing: lowercase ASCII words separated by one space.
 

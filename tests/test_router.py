@@ -317,6 +317,28 @@ def test_a_greeting_before_a_question_is_no_reason_to_ignore_it(
     assert_answered_with(etoile_router, question, expected)
 
 
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # The statement alone would get the finale (a spoiler nobody asked for): the question is answered.
+        ("just finished the last ep and im wrecked. pls tell me theres more coming :)", "cancelled"),
+        ("Loved the finale. When does season 2 come out?", "no season 2"),
+        ("Is it like Mrs. Maisel?", "carbon copy"),  # a title's full stop ends no sentence
+        ("is etoile any good? asking for a friend", "85%"),  # a fragment that adds nothing: the whole message
+    ],
+)
+def test_a_message_of_several_sentences_is_answered_from_its_question(
+    etoile_router: Router, message: str, expected: str
+) -> None:
+    answer = etoile_router.ask(message)
+    assert answer.status == "answered" and not answer.spoiler, f"{message!r}: {answer}"
+    assert expected in folded(answer.text)
+
+
+def test_a_message_about_another_show_is_not_answered_from_its_question(etoile_router: Router) -> None:
+    assert etoile_router.ask("I love Severance. Is there a season 2?").status == "unknown"
+
+
 def test_a_pack_that_answers_greetings_keeps_answering_them(tmp_path: Path) -> None:
     """An FAQ sheet may have its own "hello" entry (CLINC150 does): then greetings are its questions."""
     from bot.faq_import import import_faq

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.text import normalize, sanitize
+from bot.text import normalize, sanitize, sentences
 
 
 def same(a: str, b: str) -> None:
@@ -117,3 +117,19 @@ def test_normalize_is_idempotent(text: str) -> None:
     """Phrasings are stored normalised and questions normalised again: it must be a fixed point."""
     once = normalize(text)
     assert normalize(once) == once
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("who plays cheyenne", ["who plays cheyenne"]),
+        ("loved it!! is there a s2?", ["loved it!!", "is there a s2?"]),
+        ("is it like Mrs. Maisel? J. Smith says so", ["is it like Mrs. Maisel?", "J. Smith says so"]),
+        ("first line\nsecond line", ["first line", "second line"]),
+        ("version 2.5 is out. ok", ["version 2.5 is out.", "ok"]),
+        ("...", ["..."]),
+        ("", []),
+    ],
+)
+def test_sentences(message: str, expected: list[str]) -> None:
+    assert sentences(message) == expected
