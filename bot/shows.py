@@ -61,6 +61,7 @@ _GENERIC = frozenset(
     "ever still really actually finally officially already yet even true real sure possible likely official "
     "originally initially eventually ultimately currently recently apparently supposedly probably definitely "
     "seriously honestly literally basically "
+    "love loved loving like liked hate hated enjoy enjoyed adore adored binge binged bingeing rewatch rewatched "
     "announce announced confirm confirmed order ordered greenlight greenlit pick picked release released "
     "drop dropped get got getting make making made film filmed filming start started finish finished "
     "need want wait waiting hope hoping expect expecting plan planned planning news update updates info "

@@ -51,7 +51,8 @@ def test_another_show_is_named(question: str, name: str) -> None:
         "is the series on peacock",
         "both seasons were originally ordered",  # an adverb after the auxiliary names nothing
         "any chance of a season 2 of it",
-        "thinking of bingeing it this weekend where is season 1",  # "it" is this show; "where" starts a clause
+        "thinking of bingeing it this weekend where is season 1",
+        "loved the ending season 2 when",  # an opinion verb names nothing  # "it" is this show; "where" starts a clause
     ],
 )
 def test_no_other_show(question: str) -> None:
