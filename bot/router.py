@@ -75,10 +75,11 @@ _GREETING_COMPANY = (
 # banking and travel requests: 8%, where "book a flight to Reykjavik" names new words and no show: without
 # this gate its val accuracy falls from 90.2% to 85.1%.)
 REFERRING_PACK = 0.5
-# The bar such a question must clear: accept ** (1 / ELSEWHERE) (0.07 -> 0.80), above the 0.5-0.78 that
-# chit-chat reaches on its familiar words ("recommend a good ..." fits "would you recommend"), below the
-# 0.92+ of a fan question with one new word ("how did critics react").
-ELSEWHERE = 12.0
+# The bar such a question must clear: accept ** (1 / ELSEWHERE) (0.07 -> 0.85), above the 0.5-0.82 that
+# chit-chat reaches on its familiar words ("recommend a good ..." fits "would you recommend", "who directed
+# black swan" fits "who directed the finale" once "black" is read as a typo of "back"), below the 0.91+ of a
+# fan question with one new word ("who created this masterpiece", "how did critics react").
+ELSEWHERE = 16.0
 ARTICLES = frozenset({"the", "a", "an"})  # see `_in_the_shows_place`
 
 
