@@ -433,12 +433,6 @@ def _needed_for_cast_question(words: list[str], accept: float) -> float:
     return float(accept ** (1 / (1 + OFF_CAST * off_cast)))
 
 
-# Letters drawn out for effect ("hellooo", "heyyy": `normalize` leaves two of a run) are said once.
-_DOUBLED = re.compile(r"([a-z])\1+")
-_GREETINGS_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in GREETINGS)
-_COMPANY_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in _GREETING_COMPANY)
-
-
 # How a sentence that asks something starts, after any filler ("pls tell me", "so when is ...").
 _QUESTION_STARTS = frozenset(
     "who whom whose what when where why how which is are was were do does did can could will would should has "
@@ -453,6 +447,12 @@ def _is_question(sentence: str) -> bool:
     words = normalize(sentence).split()
     first = next((w for w in words if w not in _LEAD_IN), "")
     return first in _QUESTION_STARTS
+
+
+# Letters drawn out for effect ("hellooo", "heyyy": `normalize` leaves two of a run) are said once.
+_DOUBLED = re.compile(r"([a-z])\1+")
+_GREETINGS_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in GREETINGS)
+_COMPANY_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in _GREETING_COMPANY)
 
 
 def _is_greeting(words: list[str]) -> bool:
