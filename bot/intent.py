@@ -366,12 +366,14 @@ class IntentModel:
         block = self._block(column)
         return block.startswith(text + "\n") or f"\n{text}\n" in block
 
+    def phrasings(self, intent: str) -> list[str]:
+        """The intent's phrasings as trained (normalised, names as slots); none for an intent it lacks."""
+        column = self._columns.get(intent)
+        return self._phrasings(column) if column is not None and self.example_bounds else []
+
     def has_phrasing_but(self, intent: str, words: Sequence[str], at: int) -> bool:
         """Whether one of the intent's phrasings is `words` with another word at position `at`."""
-        column = self._columns.get(intent)
-        if column is None or not self.example_bounds:
-            return False
-        for line in self._phrasings(column):
+        for line in self.phrasings(intent):
             other = line.split()
             if len(other) == len(words) and other[:at] == words[:at] and other[at + 1 :] == words[at + 1 :]:
                 return True

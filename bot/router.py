@@ -168,8 +168,14 @@ class Router:
         if unpointed and not SECOND_PERSON.isdisjoint(words):
             return _unknown(index)  # "who made you", "can you tell me a joke": talk to the bot, not about the show
         answer = self._decide(index, words, names, unpointed)
-        # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast.
-        if other is not None and (names or other_is_subject or not self._about_other_shows(index, answer)):
+        # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast,
+        # unless the question names this show too ("is Yanic Truesdale from Gilmore Girls in Étoile").
+        cast_here = bool(names) and mention is not None
+        if (
+            other is not None
+            and not cast_here
+            and (names or other_is_subject or not self._about_other_shows(index, answer))
+        ):
             return _another_show(index, other)
         return answer
 
@@ -210,6 +216,9 @@ class Router:
             described = words[len(role.group(0).split()) :]
             if any(w not in STOPWORDS for w in described):
                 return self._described_person_answer(index, described)
+        if not names and words[:3] == ["who", "is", "the"] and (person := _one_described(index, words[3:])):
+            # "who is the billionaire": a character by description, when exactly one fits it well.
+            return self._person_answer(index, "@who-is-character", [Mention((person,), CHARACTER_SLOT, 0, 0)], 1.0)
         if not names and _asks_about_unknown_name(index, words, ranked, accept):
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
         relative = _relative(index, words, names) if REQUIRED_SLOT.get(best) == CHARACTER_SLOT else None
@@ -231,6 +240,8 @@ class Router:
             rivals = [(t, p) for t, p in rivals if t not in REQUIRED_SLOT or p >= bar]
         strangers = _strangers(index, words) if unpointed else []
         if unpointed and _in_the_shows_place(index, words, best, strangers):
+            return _unknown(index, confidence=confidence)
+        if _off_frame(index, words, best):
             return _unknown(index, confidence=confidence)
         needed = _needed_confidence(index, words, accept)
         if unpointed and _elsewhere(index, words, best, strangers):
@@ -413,6 +424,42 @@ def _in_the_shows_place(index: ShowIndex, words: list[str], best: str, strangers
     if index.model.has_phrasing(best, " ".join(kept)):
         return True
     return len(new) == 1 and any(index.model.has_phrasing_but(best, words, i) for i, w in enumerate(words) if w in new)
+
+
+# Questions that ask for a measure ("how long are the episodes", "how old is Lou de Laâge"): a fact answers
+# one only if a phrasing asks it about the same thing ("how long is season 1" is its episode count).
+FRAMES = frozenset({("how", "long"), ("how", "old"), ("how", "tall")})
+
+
+def _off_frame(index: ShowIndex, words: list[str], best: str) -> bool:
+    """Whether, in a fan pack, the question asks a measure of something no phrasing of `best` asks it of.
+    (Not in an FAQ sheet, whose requests word one measure many ways: "how long do i have to pay that bill"
+    is its bill due date; CLINC150 val loses an answer for each it gains.)"""
+    at = next((i for i in range(len(words) - 1) if (words[i], words[i + 1]) in FRAMES), None)
+    if at is None or index.model.points_at_show < REFERRING_PACK:
+        return False
+    frame, subject = words[at : at + 2], _first_content(words[at + 2 :])
+    for line in index.model.phrasings(best):
+        other = line.split()
+        for j in range(len(other) - 1):
+            # No subject is the show itself ("how long is etoile"): any phrasing asking the measure fits.
+            if other[j : j + 2] == frame and subject in (None, _first_content(other[j + 2 :])):
+                return False
+    return True
+
+
+def _first_content(words: list[str]) -> str | None:
+    return next((stem(w) for w in words if w not in STOPWORDS), None)
+
+
+def _one_described(index: ShowIndex, described: list[str]) -> str | None:
+    """The one person whose description holds most of `described` and whose head word the pack knows, if any
+    (not half: "who is the french girl" is not every French character)."""
+    head = next((w for w in described if w not in STOPWORDS), None)
+    if head is None or not index.model.knows(head):
+        return None
+    people, share = described_people(index.people.values(), described)
+    return people[0] if len(people) == 1 and share > DESCRIBED_SHARE else None
 
 
 def _needed_confidence(index: ShowIndex, words: list[str], accept: float) -> float:

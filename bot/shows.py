@@ -25,10 +25,13 @@ TV_WORDS = frozenset(
 # TV words about a show's seasons and news, not its people or the word "show": a show the pack mentions, named
 # around one of these, is what the question asks about ("is there a season 2 of Maisel"), while "which
 # Maisel actor is in it" or "is it the Maisel creator's new show" ask how this show relates to it.
-PART_WORDS = TV_WORDS - frozenset(
-    "show shows series cast actor actress character characters plays played playing portrays starring "
-    "watch watching watched stream streaming".split()
-)
+PART_WORDS = (
+    TV_WORDS
+    - frozenset(
+        "show shows series cast actor actress character characters plays played playing portrays starring "
+        "watch watching watched stream streaming".split()
+    )
+) | frozenset("return returns returning comeback back".split())  # "when is gilmore girls coming back"
 # Words about a story: "what's the plot of hamlet" asks about another work, as "season 2 of severance" does
 # (only the name after of/in/on counts: before them, "explain the ending" holds a verb, not a title).
 STORY_WORDS = frozenset(
