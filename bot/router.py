@@ -252,6 +252,8 @@ class Router:
         close = [
             t for t, p in rivals if p >= accept and (p / confidence) ** ranking.sharpness >= self.settings.ambiguity
         ]
+        if close and (asked := _asked_the_same_way(index, words, [best, *close])) is not None:
+            best, close = asked, []
         if not close:
             if best in REQUIRED_SLOT:
                 return self._person_answer(index, best, names, confidence)
@@ -424,6 +426,18 @@ def _in_the_shows_place(index: ShowIndex, words: list[str], best: str, strangers
     if index.model.has_phrasing(best, " ".join(kept)):
         return True
     return len(new) == 1 and any(index.model.has_phrasing_but(best, words, i) for i, w in enumerate(words) if w in new)
+
+
+_WH_WORDS = frozenset("why when where who".split())
+
+
+def _asked_the_same_way(index: ShowIndex, words: list[str], candidates: list[str]) -> str | None:
+    """The one candidate whose phrasings open with the question's "why"/"when"/"where"/"who", if only one
+    does: "why is there no season 2" is the cancellation's reason, not the renewal news it also matches."""
+    if not words or words[0] not in _WH_WORDS:
+        return None
+    same = [t for t in candidates if any(line.startswith(words[0] + " ") for line in index.model.phrasings(t))]
+    return same[0] if len(same) == 1 else None
 
 
 # Questions that ask for a measure ("how long are the episodes", "how old is Lou de Laâge"): a fact answers
