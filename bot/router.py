@@ -402,12 +402,14 @@ def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
 
 def _elsewhere(index: ShowIndex, words: list[str], best: str, strangers: list[str]) -> bool:
     """Whether a question that does not point at the show asks about something else: it holds a word the
-    pack has never seen (`strangers`), or none of its content words is one the best intent's phrasings use
-    ("how do i get to new york" matching "where can i watch" on "how do i")."""
+    pack has never seen (`strangers`), or most of its content words are ones the best intent's phrasings
+    never use ("how do i get to new york" matching "where can i watch" on "how do i", "am i too old to start
+    ballet" matching where the show is set on "ballet")."""
     if strangers:
         return True
     content = _content_words(words)
-    return bool(content) and not index.model.phrasings_use(best, content)
+    used = sum(index.model.phrasings_use(best, [w]) for w in content)
+    return 2 * used < len(content)
 
 
 def _in_the_shows_place(index: ShowIndex, words: list[str], best: str, strangers: list[str]) -> bool:
