@@ -521,6 +521,9 @@ _COMPANY_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in _GREETING_COMPANY)
 def _is_greeting(words: list[str]) -> bool:
     if _GREETING_COMPANY.issuperset(words):
         return not GREETINGS.isdisjoint(words)
+    # Most questions hold a word that no squeezing makes company ("plays"): no need to squeeze them all.
+    if any(w not in _COMPANY_ONCE and _DOUBLED.search(w) is None for w in words if w not in _GREETING_COMPANY):
+        return False
     once = _DOUBLED.sub(r"\1", " ".join(words)).split()
     return not _GREETINGS_ONCE.isdisjoint(once) and _COMPANY_ONCE.issuperset(once)
 

@@ -100,6 +100,11 @@ class ShowResolver:
         for alias, slug in aliases:
             self._exact.setdefault(alias, set()).add(slug)
         self._max_words = max((len(a.split()) for a in self._exact), default=0)
+        # The most words of an alias starting with each word: exact names are only looked for where one starts.
+        self._longest_from: dict[str, int] = {}
+        for alias in self._exact:
+            first, n = alias.split()[0], alias.count(" ") + 1
+            self._longest_from[first] = max(self._longest_from.get(first, 0), n)
         # Fuzzy candidates are bucketed by word count and first letter: typos rarely hit the first
         # letter, and the bucket keeps the cost flat as the number of shows grows.
         self._buckets: dict[tuple[int, str], list[str]] = {}
@@ -111,14 +116,21 @@ class ShowResolver:
 
         Every window is tried exactly before any is matched fuzzily: the fuzzy buckets grow with the
         number of shows, and a correctly spelled name should cost the same whatever that number is."""
+        exact: tuple[int, int, str] | None = None  # (-words, start, name): the longest, then leftmost
+        for i, w in enumerate(words):
+            for n in range(min(self._longest_from.get(w, 0), len(words) - i), 0, -1):
+                window = " ".join(words[i : i + n])
+                if window in self._exact:
+                    exact = min(exact, (-n, i, window)) if exact else (-n, i, window)
+                    break
+        if exact is not None:
+            n, i, window = -exact[0], exact[1], exact[2]
+            return ShowMention(tuple(sorted(self._exact[window])), i, i + n)
         windows = [
             (n, i, " ".join(words[i : i + n]))
             for n in range(min(self._max_words, len(words)), 0, -1)
             for i in range(len(words) - n + 1)
         ]
-        for n, i, window in windows:
-            if window in self._exact:
-                return ShowMention(tuple(sorted(self._exact[window])), i, i + n)
         best: tuple[float, ShowMention] | None = None
         for n, i, window in windows:
             if len(window) < 5 or (n == 1 and window in STOPWORDS):
