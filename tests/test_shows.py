@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.shows import PART_WORDS, about_a_show, foreign_show_name, refers_to_a_show
+from bot.shows import PART_WORDS, ShowMention, ShowResolver, about_a_show, foreign_show_name, refers_to_a_show
 
 KNOWN = frozenset("ballet paris cast worth good okay".split())
 
@@ -144,3 +144,22 @@ def test_a_show_named_after_a_tv_verb_is_another_show(question: str, name: str) 
 )
 def test_a_pronoun_tv_word_or_story_word_points_at_a_show(question: str, refers: bool) -> None:
     assert refers_to_a_show(question.split()) == refers
+
+
+ALIASES = [("moonfall", "moonfall"), ("moonfall station", "moonfall"), ("harbor lights", "harbor"), ("lights", "x")]
+RESOLVER = ShowResolver([*ALIASES, ("the pier", "pier-a"), ("the pier", "pier-b")])
+
+
+@pytest.mark.parametrize(
+    ("question", "mention"),
+    [
+        ("is moonfall station renewed", ShowMention(("moonfall",), 1, 3)),  # the longest name
+        ("lights or harbor lights", ShowMention(("harbor",), 2, 4)),  # longest before leftmost
+        ("moonfall or lights", ShowMention(("moonfall",), 0, 1)),  # then leftmost
+        ("is the pier renewed", ShowMention(("pier-a", "pier-b"), 1, 3)),  # a shared name: both shows
+        ("is moonfal renewed", ShowMention(("moonfall",), 1, 2)),  # a near-spelling when nothing is exact
+        ("is it renewed", None),
+    ],
+)
+def test_show_names_are_found_longest_then_leftmost(question: str, mention: ShowMention | None) -> None:
+    assert RESOLVER.find(question.split()) == mention
