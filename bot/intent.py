@@ -326,9 +326,10 @@ class IntentModel:
     points_at_show: float = 0.0
     unknown_idf: float | None = None  # what a feature the pack never saw weighs in a question's length (None: derive)
     # Each intent's phrasings as trained (normalised, names as slots), one per line ending in "\n":
-    # intent c's are example_text[example_bounds[c]:example_bounds[c + 1]], split each time the re-rank
-    # needs them (see RERANK). Kept split, a few hundred short strings per pack were freed, out of cache,
-    # whenever the pack was dropped: that cost more than splitting five intents' lines per question.
+    # intent c's are example_text[example_bounds[c]:example_bounds[c + 1]], split when the re-rank needs
+    # them (see RERANK), and kept split only once the pack has ranked a second question: a pack asked once is
+    # usually dropped before it is asked again, and freeing its kept lines, out of cache, cost more than
+    # splitting them; a pack asked often saves the split on every question.
     example_text: str = ""
     example_bounds: Sequence[int] = ()  # an array.array when loaded: no int object per intent to free
 
@@ -337,12 +338,19 @@ class IntentModel:
             self.unknown_idf = float(self.weights.idf.max()) if len(self.weights.idf) else 1.0
         self._bias = np.asarray(self.bias, np.float64)
         self._used_stems: dict[int, set[str]] = {}  # see `phrasings_use`
+        self._split: dict[int, list[str]] | None = None  # see `example_text`: None until a second question
+        self._ranked = 0
 
     def _block(self, column: int) -> str:
         return self.example_text[self.example_bounds[column] : self.example_bounds[column + 1]]
 
     def _phrasings(self, column: int) -> list[str]:
-        return self._block(column).split("\n")[:-1]
+        if self._split is None:
+            return self._block(column).split("\n")[:-1]
+        lines = self._split.get(column)
+        if lines is None:
+            lines = self._split[column] = self._block(column).split("\n")[:-1]
+        return lines
 
     @cached_property
     def _columns(self) -> dict[str, int]:
@@ -450,6 +458,9 @@ class IntentModel:
 
     def rank(self, words: Sequence[str], limit: int = 4) -> Ranking:
         """The most probable intents for already-corrected question words."""
+        self._ranked += 1
+        if self._ranked == 2:
+            self._split = {}
         keys, tf, n_word = question_features(words, self.char_ngrams)
         scores = self._bias + self.weights.scores(keys, tf, n_word, self.unknown_idf or 0.0)
         if not len(scores):  # an FAQ sheet whose phrasings were only the show's name: nothing to rank
