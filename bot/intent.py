@@ -437,7 +437,7 @@ class IntentModel:
 
     def familiar(self, word: str) -> bool:
         """Whether the pack's phrasings use this word, or another form of it ("renew" / "renewed")."""
-        return bool(self.lexicon.kind(word) & PHRASING or self.lexicon.kind(stem(word)) & STEM)
+        return bool(self.lexicon.kind(word) & PHRASING or self.lexicon.kind(STEMS[word]) & STEM)
 
     def knows(self, word: str) -> bool:
         return bool(self.lexicon.kind(word) & (PHRASING | OTHER))
@@ -449,7 +449,13 @@ class IntentModel:
         """Replace unknown words by the closest phrasing word ("renwed" -> "renewed")."""
         out = []
         for w in words:
-            if len(w) >= 4 and not w.isdigit() and not self.familiar(w) and not self.lexicon.kind(w) & OTHER:
+            # Not familiar and not known: neither a phrasing or other word itself, nor a phrasing word's stem.
+            if (
+                len(w) >= 4
+                and not w.isdigit()
+                and not self.lexicon.kind(w) & (PHRASING | OTHER)
+                and not self.lexicon.kind(STEMS[w]) & STEM
+            ):
                 hit = process.extractOne(w, self._typo_targets, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
                 if hit:
                     w = hit[0]
