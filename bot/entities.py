@@ -192,14 +192,16 @@ class NameMatcher:
             best: tuple[float, int, list[str]] | None = None
             widths = range(min(self._max_words, len(words) - i), 0, -1)
             for n in widths:
-                window = " ".join(words[i : i + n])
+                window = " ".join(words[i : i + n]) if n > 1 else words[i]
                 if window in self.entries:
                     best = (100.0, n, [window])
                     break
             if best is None and fuzzy:
                 for n in widths:
-                    window = " ".join(words[i : i + n])
-                    if len(window) < 5 or all(plain[i : i + n]):
+                    if all(plain[i : i + n]):
+                        continue
+                    window = " ".join(words[i : i + n]) if n > 1 else words[i]
+                    if len(window) < 5:
                         continue
                     hits = process.extract(window, self._choices, scorer=fuzz.ratio, score_cutoff=84, limit=8)
                     if hits:

@@ -126,17 +126,16 @@ class ShowResolver:
         if exact is not None:
             n, i, window = -exact[0], exact[1], exact[2]
             return ShowMention(tuple(sorted(self._exact[window])), i, i + n)
-        windows = [
-            (n, i, " ".join(words[i : i + n]))
+        windows = (
+            (n, i, bucket)
             for n in range(min(self._max_words, len(words)), 0, -1)
             for i in range(len(words) - n + 1)
-        ]
+            if (bucket := self._buckets.get((n, words[i][0])))  # no name of that length and first letter: skip
+        )
         best: tuple[float, ShowMention] | None = None
-        for n, i, window in windows:
+        for n, i, bucket in windows:
+            window = " ".join(words[i : i + n])
             if len(window) < 5 or (n == 1 and window in STOPWORDS):
-                continue
-            bucket = self._buckets.get((n, window[0]))
-            if not bucket:
                 continue
             # OSA counts a swap of two letters ("etiole") as one edit.
             hit = process.extractOne(window, bucket, scorer=OSA.normalized_similarity, score_cutoff=0.8)
