@@ -135,8 +135,7 @@ def question_features(
     each word's stem and n-gram keys are remembered, so a question cuts and hashes only words it is the
     first to use (a third of ranking a question)."""
     stems = list(map(STEMS.__getitem__, words))
-    counts = Counter(["w:" + s for s in stems])
-    counts.update(["b:" + a + "_" + b for a, b in itertools.pairwise(stems)])
+    counts = Counter(["w:" + s for s in stems] + ["b:" + a + "_" + b for a, b in itertools.pairwise(stems)])
     grams = Counter(itertools.chain.from_iterable(map(GRAM_KEYS.__getitem__, words))) if chars else Counter()
     n = len(counts) + len(grams)
     keys = np.fromiter(itertools.chain(map(FEATURE_KEYS.__getitem__, counts), grams), np.uint64, n)
