@@ -355,10 +355,14 @@ class IntentModel:
     def _columns(self) -> dict[str, int]:
         return {intent: c for c, intent in enumerate(self.intents)}
 
+    def _column(self, intent: str) -> int | None:
+        """The intent's column, if the model has it and kept its phrasings."""
+        return self._columns.get(intent) if self.example_bounds else None
+
     def phrasings_use(self, intent: str, words: Iterable[str]) -> bool:
         """Whether the intent's phrasings use any of `words`, or another form of one ("renew" / "renewed")."""
-        column = self._columns.get(intent)
-        if column is None or not self.example_bounds:
+        column = self._column(intent)
+        if column is None:
             return True  # nothing to judge by
         used = self._used_stems.get(column)
         if used is None:
@@ -367,16 +371,16 @@ class IntentModel:
 
     def has_phrasing(self, intent: str, text: str) -> bool:
         """Whether `text` is one of the intent's phrasings as trained (normalised, the show's names removed)."""
-        column = self._columns.get(intent)
-        if column is None or not self.example_bounds:
+        column = self._column(intent)
+        if column is None:
             return False
         block = self._block(column)
         return block.startswith(text + "\n") or f"\n{text}\n" in block
 
     def phrasings(self, intent: str) -> list[str]:
         """The intent's phrasings as trained (normalised, names as slots); none for an intent it lacks."""
-        column = self._columns.get(intent)
-        return self._phrasings(column) if column is not None and self.example_bounds else []
+        column = self._column(intent)
+        return self._phrasings(column) if column is not None else []
 
     def has_phrasing_but(self, intent: str, words: Sequence[str], at: int) -> bool:
         """Whether one of the intent's phrasings is `words` with another word at position `at`."""
@@ -441,6 +445,10 @@ class IntentModel:
     def knows(self, word: str) -> bool:
         return bool(self.lexicon.kind(word) & (PHRASING | OTHER))
 
+    def recognises(self, word: str) -> bool:
+        """`knows` or `familiar`, in at most two lookups: the word itself, then its stem."""
+        return bool(self.lexicon.kind(word) & (PHRASING | OTHER) or self.lexicon.kind(STEMS[word]) & STEM)
+
     def in_phrasings(self, word: str) -> bool:
         return bool(self.lexicon.kind(word) & PHRASING)
 
@@ -448,13 +456,7 @@ class IntentModel:
         """Replace unknown words by the closest phrasing word ("renwed" -> "renewed")."""
         out = []
         for w in words:
-            # Not familiar and not known: neither a phrasing or other word itself, nor a phrasing word's stem.
-            if (
-                len(w) >= 4
-                and not w.isdigit()
-                and not self.lexicon.kind(w) & (PHRASING | OTHER)
-                and not self.lexicon.kind(STEMS[w]) & STEM
-            ):
+            if len(w) >= 4 and not w.isdigit() and not self.recognises(w):
                 hit = process.extractOne(w, self._typo_targets, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
                 if hit:
                     w = hit[0]

@@ -396,7 +396,7 @@ def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
     return [
         w
         for w in _content_words(words)
-        if not index.model.knows(w) and not index.model.familiar(w) and w not in FILLER and w not in _GREETING_COMPANY
+        if not index.model.recognises(w) and w not in FILLER and w not in _GREETING_COMPANY
     ]
 
 
