@@ -116,8 +116,10 @@ class Router:
         named = self.resolver.find(normalize(text).split())
         if named is not None and len(named.slugs) == 1:
             context = replace(context, default_show=named.slugs[0])
-        questions = [part for part in parts if _is_question(part)]
-        statements = [part for part in parts if not _is_question(part)]
+        questions: list[str] = []
+        statements: list[str] = []
+        for part in parts:
+            (questions if _is_question(part) else statements).append(part)
         if questions and any(self._answer(part, context).text == whole.text for part in statements):
             for part in questions:
                 answer = self._answer(part, context)
@@ -300,9 +302,8 @@ class Router:
         )
 
     def _described_person_answer(self, index: ShowIndex, described: list[str]) -> Answer:
-        people, share = described_people(index.people.values(), described)
-        head = next(w for w in described if w not in STOPWORDS)  # the caller checked there is one
-        if not people or share < DESCRIBED_SHARE or not index.model.knows(head):
+        people, share = _described(index, described)
+        if not people or share < DESCRIBED_SHARE:
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that character in {index.title}.")
         mention = Mention(tuple(people), CHARACTER_SLOT, 0, 0)
         return self._person_answer(index, "@actor-of-character", [mention], share)
@@ -468,13 +469,18 @@ def _first_content(words: list[str]) -> str | None:
     return next((stem(w) for w in words if w not in STOPWORDS), None)
 
 
-def _one_described(index: ShowIndex, described: list[str]) -> str | None:
-    """The one person whose description holds most of `described` and whose head word the pack knows, if any
-    (not half: "who is the french girl" is not every French character)."""
+def _described(index: ShowIndex, described: list[str]) -> tuple[list[str], float]:
+    """`described_people`, or no one when the pack does not know the description's first word (its head)."""
     head = next((w for w in described if w not in STOPWORDS), None)
     if head is None or not index.model.knows(head):
-        return None
-    people, share = described_people(index.people.values(), described)
+        return [], 0.0
+    return described_people(index.people.values(), described)
+
+
+def _one_described(index: ShowIndex, described: list[str]) -> str | None:
+    """The one person whose description holds most of `described`, if any (not half: "who is the french
+    girl" is not every French character)."""
+    people, share = _described(index, described)
     return people[0] if len(people) == 1 and share > DESCRIBED_SHARE else None
 
 
