@@ -99,17 +99,16 @@ class ShowResolver:
         self._exact: dict[str, set[str]] = {}
         for alias, slug in aliases:
             self._exact.setdefault(alias, set()).add(slug)
-        self._max_words = max((len(a.split()) for a in self._exact), default=0)
         # The most words of an alias starting with each word: exact names are only looked for where one starts.
         self._longest_from: dict[str, int] = {}
-        for alias in self._exact:
-            first, n = alias.split()[0], alias.count(" ") + 1
-            self._longest_from[first] = max(self._longest_from.get(first, 0), n)
         # Fuzzy candidates are bucketed by word count and first letter: typos rarely hit the first
         # letter, and the bucket keeps the cost flat as the number of shows grows.
         self._buckets: dict[tuple[int, str], list[str]] = {}
         for alias in self._exact:
-            self._buckets.setdefault((len(alias.split()), alias[0]), []).append(alias)
+            first, n = alias.split(" ", 1)[0], alias.count(" ") + 1
+            self._longest_from[first] = max(self._longest_from.get(first, 0), n)
+            self._buckets.setdefault((n, alias[0]), []).append(alias)
+        self._max_words = max(self._longest_from.values(), default=0)
 
     def find(self, words: list[str]) -> ShowMention | None:
         """The longest (then leftmost) name spelled exactly, else the closest near-spelling ("etiole").
