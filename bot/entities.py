@@ -11,7 +11,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
@@ -198,7 +198,9 @@ class NameMatcher:
                     break
             if best is None and fuzzy:
                 for n in widths:
-                    if all(plain[i : i + n]):
+                    # A misspelt name is looked for in windows that start and end on a word that could be
+                    # part of one: "is cheyene" would match "cheyenne" too, and take the "is" with it.
+                    if plain[i] or plain[i + n - 1]:
                         continue
                     window = " ".join(words[i : i + n]) if n > 1 else words[i]
                     if len(window) < 5:
@@ -216,7 +218,12 @@ class NameMatcher:
             kinds = [self._people(name) for name in names]
             kind = CHARACTER_SLOT if any(CHARACTER_SLOT in k for k in kinds) else ACTOR_SLOT
             people = sorted({p for k in kinds for p in k.get(kind, ())})
-            found.append(Mention(tuple(people), kind, i, i + n))
+            last = found[-1] if found else None
+            if last is not None and last.end == i and last.person_ids == tuple(people) and last.kind == kind:
+                # One name in two pieces ("jack mcmilan": "jack" exactly, then the misspelt surname).
+                found[-1] = replace(last, end=i + n)
+            else:
+                found.append(Mention(tuple(people), kind, i, i + n))
             i += n
         return found
 

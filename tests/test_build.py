@@ -378,6 +378,22 @@ def test_stored_names_find_the_same_people() -> None:
     assert matcher.fill_slots("is luke kirbi in it".split())[0] == ["is", "qactor", "in", "it"]
 
 
+def test_a_misspelt_name_takes_no_word_around_it() -> None:
+    """Fuzzy matching spans only words that could be part of a name: "is cheyene" is near "cheyenne"
+    too, and taking the "is" with it asked "who qcharacter" instead of "who is qcharacter"."""
+    names = [(name, "qcharacter", "jack") for name in ("jack mcmillan", "mcmillan", "jack")]
+    names.append(("cheyenne", "qcharacter", "c"))
+    matcher = NameMatcher.from_names(names)
+    assert matcher.fill_slots("who is cheyenne".split())[0] == ["who", "is", "qcharacter"]
+    assert matcher.fill_slots("who is cheyene".split())[0] == ["who", "is", "qcharacter"]
+    assert matcher.fill_slots("is cheyenne a dancer".split())[0] == ["is", "qcharacter", "a", "dancer"]
+    # A first name spelt right and a surname spelt wrong are still one mention.
+    words, found = matcher.fill_slots("who plays jack mcmilan".split())
+    assert words == ["who", "plays", "qcharacter"]
+    assert [(m.person_ids, m.start, m.end) for m in found] == [(("jack",), 2, 4)]
+    assert matcher.fill_slots("jack and jack".split())[0] == ["qcharacter", "and", "qcharacter"]
+
+
 @pytest.mark.parametrize("chars", [True, False])
 def test_a_questions_remembered_features_are_its_features(chars: bool) -> None:
     """Ranking reads a question's features from per-word memos: the same keys, counts and order as
