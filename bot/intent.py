@@ -21,7 +21,7 @@ import json
 import math
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar, cast
@@ -29,6 +29,8 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
+
+from bot.memo import Remembered
 
 STOPWORDS = frozenset(
     "a an the is are was were be been do does did of to in on for at by it its this that there their they "
@@ -104,22 +106,6 @@ def feature_key(feature: str) -> int:
     """The feature's stable 64-bit key: a stored model finds its rows by these keys, not by feature strings,
     so loading a pack builds no dict of thousands of strings. The same in every process, unlike `hash`."""
     return int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
-
-
-class Remembered(dict[str, T]):
-    """`compute(key)`, remembered: questions repeat the same words and n-grams across every show they ask
-    about, and a dict lookup is a third of a cached function call (bounded: cleared once it holds `size`)."""
-
-    def __init__(self, compute: Callable[[str], T], size: int) -> None:
-        super().__init__()
-        self.compute = compute
-        self.size = size
-
-    def __missing__(self, key: str) -> T:
-        if len(self) >= self.size:
-            self.clear()
-        value = self[key] = self.compute(key)
-        return value
 
 
 FEATURE_KEYS = Remembered(feature_key, 1 << 16)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.memo import Remembered
+
 MAX_QUESTION_CHARS = 500
 
 # Platform markup that must never reach matching or be echoed back: user/role/channel mentions and
@@ -145,8 +147,6 @@ _SEASON_GLUED = re.compile(r"\b(season|series|episode)(\d{1,3})\b")
 _SERIES_N = re.compile(r"\bseries (\d{1,2})\b")
 _REPEATS = re.compile(r"(.)\1{2,}")
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")
-_SPACES = re.compile(r"\s+")
-_DIGIT = re.compile(r"\d")
 
 
 def fold(text: str) -> str:
@@ -196,8 +196,9 @@ def sentences(text: str) -> list[str]:
 def normalize(text: str) -> str:
     """The canonical form of a question or phrasing: lowercase ASCII words separated by one space.
 
-    Every phrasing of every pack goes through here at build time, so passes that cannot apply are skipped
-    (no quote: no contraction; no digit: no "s2" or "season 2"; no "season"/"series": no ordinal season).
+    Every phrasing of every pack goes through here at build time, and every question at least once, so
+    passes that cannot apply are skipped (no quote: no contraction; no "s2" or "season2": no season
+    rewrite), and each word's own rewrites are remembered (`_WORDS`).
     """
     if "<" in text or "@" in text or "://" in text:
         text = strip_markup(text)
@@ -205,22 +206,30 @@ def normalize(text: str) -> str:
     if "'" in t or "’" in t or "‘" in t or "`" in t:
         t = t.replace("’", "'").replace("‘", "'").replace("`", "'")
         t = _CONTRACTION_RE.sub(lambda m: _CONTRACTIONS[m.group(0)], t)
-    t = _NON_WORD.sub(" ", t).replace("'", " ")
-    t = _REPEATS.sub(r"\1\1", t)
-    words = []
-    for w in t.split():
-        words.append(_CHAT.get(w, _NUMBER_WORDS.get(w, w)))
+    words = [_WORDS[w] for w in _NON_WORD.sub(" ", t).replace("'", " ").split()]
     t = " ".join(words)
-    if _DIGIT.search(t):
+    # Each rewrite below ends on a word ending in a digit ("s2", "season2", "s1e2") or needs an ordinal
+    # or "series" word: most questions need none, and each pass over the text costs as much as the rest.
+    if any(w[-1] <= "9" and w[0] in "se" for w in words):
         t = _SEASON_GLUED.sub(r"\1 \2", t)
         t = _SEASON_ABBREV.sub(
             lambda m: f"season {int(m.group(1))}" + (f" episode {int(m.group(2))}" if m.group(2) else ""),
             t,
         )
-    if "season" in t or "series" in t:
+    if ("season" in t or "series" in t) and not _ORDINALS.keys().isdisjoint(words):
         t = _ORDINAL_SEASON.sub(lambda m: f"season {_ORDINALS[m.group(1)]}", t)
+    if "series" in t:
         t = _SERIES_N.sub(r"season \1", t)
-    return _SPACES.sub(" ", t).strip()
+    return t
+
+
+def _word(word: str) -> str:
+    """One word's canonical form: "sooo" -> "soo", "whats" -> "what is", "two" -> "2"."""
+    word = _REPEATS.sub(r"\1\1", word)
+    return _CHAT.get(word, _NUMBER_WORDS.get(word, word))
+
+
+_WORDS = Remembered(_word, 1 << 14)
 
 
 _MONTHS = [

@@ -30,6 +30,7 @@ from bot.intent import (
     features,
     question_features,
 )
+from bot.memo import Remembered
 from bot.models import AskContext
 from bot.packs import PackError
 from bot.router import Router
@@ -411,7 +412,7 @@ def test_a_questions_remembered_features_are_its_features(chars: bool) -> None:
 
 def test_remembered_feature_keys_are_bounded() -> None:
     """Questions bring unbounded new words: the keys remembered for them are forgotten past a bound."""
-    keys = bot.intent.Remembered(feature_key, 3)
+    keys = Remembered(feature_key, 3)
     assert [keys[f] for f in ("w:a", "w:b", "w:c", "w:d")] == [feature_key(f) for f in ("w:a", "w:b", "w:c", "w:d")]
     assert len(keys) <= 3
 

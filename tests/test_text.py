@@ -50,6 +50,27 @@ def test_season_spellings_become_season_n(variant: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("S1E2 recap", "season 1 episode 2 recap"),
+        ("s01 e03 was wild", "season 1 episode 3 was wild"),
+        ("episode3 of season2", "episode 3 of season 2"),
+        ("the first season 2 trailer", "the first season 2 trailer"),  # "first" is not the season here
+        ("is series 3 out", "is season 3 out"),
+        ("my 2 cents on season 2", "my 2 cents on season 2"),
+    ],
+)
+def test_season_and_episode_numbers_in_any_spelling(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize("text", ["  is   there\ta season\n2 ", "whats   the vibe", "sooo\t\tgood"])
+def test_normalised_text_is_words_separated_by_one_space(text: str) -> None:
+    out = normalize(text)
+    assert out == " ".join(out.split()) and out
+
+
+@pytest.mark.parametrize(
     "question",
     ["is there a season two", "is there a s2", "is there a second season", "is there a 2nd season"],
 )
