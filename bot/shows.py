@@ -86,6 +86,10 @@ FILLER = _GENERIC
 _NOT_A_NAME = STOPWORDS | TV_WORDS | STORY_WORDS | _GENERIC
 
 
+# How close a misspelt show name must come to an alias (OSA similarity: one edit in five letters).
+FUZZY_SHOW = 0.8
+
+
 @dataclass(frozen=True)
 class ShowMention:
     slugs: tuple[str, ...]  # more than one when an alias is shared
@@ -103,12 +107,18 @@ class ShowResolver:
         self._longest_from: dict[str, int] = {}
         # Fuzzy candidates are bucketed by word count and first letter: typos rarely hit the first
         # letter, and the bucket keeps the cost flat as the number of shows grows.
-        self._buckets: dict[tuple[int, str], list[str]] = {}
+        buckets: dict[tuple[int, str], list[str]] = {}
         for alias in self._exact:
             first, n = alias.split(" ", 1)[0], alias.count(" ") + 1
             self._longest_from[first] = max(self._longest_from.get(first, 0), n)
-            self._buckets.setdefault((n, alias[0]), []).append(alias)
-        self._max_words = max(self._longest_from.values(), default=0)
+            buckets.setdefault((n, alias[0]), []).append(alias)
+        # By first letter: each bucket's word count, aliases, and the window lengths that could come within
+        # FUZZY_SHOW of one of them (an edit distance is at least the difference in length).
+        self._fuzzy: dict[str, list[tuple[int, list[str], float, float]]] = {}
+        for (n, letter), bucket in sorted(buckets.items()):
+            lengths = [len(a) for a in bucket]
+            shortest, longest = min(lengths) * FUZZY_SHOW - 1e-9, max(lengths) / FUZZY_SHOW + 1e-9
+            self._fuzzy.setdefault(letter, []).append((n, bucket, shortest, longest))
 
     def find(self, words: list[str]) -> ShowMention | None:
         """The longest (then leftmost) name spelled exactly, else the closest near-spelling ("etiole").
@@ -117,7 +127,9 @@ class ShowResolver:
         number of shows, and a correctly spelled name should cost the same whatever that number is."""
         exact: tuple[int, int, str] | None = None  # (-words, start, name): the longest, then leftmost
         for i, w in enumerate(words):
-            for n in range(min(self._longest_from.get(w, 0), len(words) - i), 0, -1):
+            if w not in self._longest_from:
+                continue
+            for n in range(min(self._longest_from[w], len(words) - i), 0, -1):
                 window = " ".join(words[i : i + n])
                 if window in self._exact:
                     exact = min(exact, (-n, i, window)) if exact else (-n, i, window)
@@ -125,22 +137,25 @@ class ShowResolver:
         if exact is not None:
             n, i, window = -exact[0], exact[1], exact[2]
             return ShowMention(tuple(sorted(self._exact[window])), i, i + n)
-        windows = (
-            (n, i, bucket)
-            for n in range(min(self._max_words, len(words)), 0, -1)
-            for i in range(len(words) - n + 1)
-            if (bucket := self._buckets.get((n, words[i][0])))  # no name of that length and first letter: skip
+        best: tuple[float, int, int, str] | None = (
+            None  # (similarity, words, -start, name): ties go to the longest, then leftmost
         )
-        best: tuple[float, ShowMention] | None = None
-        for n, i, bucket in windows:
-            window = " ".join(words[i : i + n])
-            if len(window) < 5 or (n == 1 and window in STOPWORDS):
-                continue
-            # OSA counts a swap of two letters ("etiole") as one edit.
-            hit = process.extractOne(window, bucket, scorer=OSA.normalized_similarity, score_cutoff=0.8)
-            if hit and (best is None or hit[1] > best[0]):
-                best = (hit[1], ShowMention(tuple(sorted(self._exact[hit[0]])), i, i + n))
-        return best[1] if best else None
+        for i, w in enumerate(words):
+            for n, bucket, shortest, longest in self._fuzzy.get(w[0], ()):
+                if i + n > len(words):
+                    continue
+                window = " ".join(words[i : i + n]) if n > 1 else w
+                if not shortest <= len(window) <= longest or len(window) < 5:
+                    continue
+                if n == 1 and window in STOPWORDS:
+                    continue
+                # OSA counts a swap of two letters ("etiole") as one edit.
+                hit = process.extractOne(window, bucket, scorer=OSA.normalized_similarity, score_cutoff=FUZZY_SHOW)
+                if hit and (best is None or (hit[1], n, -i) > best[:3]):
+                    best = (hit[1], n, -i, hit[0])
+        if best is None:
+            return None
+        return ShowMention(tuple(sorted(self._exact[best[3]])), -best[2], -best[2] + best[1])
 
 
 def alias_pattern(aliases: list[str]) -> re.Pattern[str]:

@@ -147,7 +147,7 @@ def test_a_pronoun_tv_word_or_story_word_points_at_a_show(question: str, refers:
 
 
 ALIASES = [("moonfall", "moonfall"), ("moonfall station", "moonfall"), ("harbor lights", "harbor"), ("lights", "x")]
-RESOLVER = ShowResolver([*ALIASES, ("the pier", "pier-a"), ("the pier", "pier-b")])
+RESOLVER = ShowResolver([*ALIASES, ("the pier", "pier-a"), ("the pier", "pier-b"), ("lighthouse", "lighthouse")])
 
 
 @pytest.mark.parametrize(
@@ -158,6 +158,12 @@ RESOLVER = ShowResolver([*ALIASES, ("the pier", "pier-a"), ("the pier", "pier-b"
         ("moonfall or lights", ShowMention(("moonfall",), 0, 1)),  # then leftmost
         ("is the pier renewed", ShowMention(("pier-a", "pier-b"), 1, 3)),  # a shared name: both shows
         ("is moonfal renewed", ShowMention(("moonfall",), 1, 2)),  # a near-spelling when nothing is exact
+        ("is moonfal statio renewed", ShowMention(("moonfall",), 1, 3)),  # the longest near-spelling
+        ("is harbor ligh renewed", ShowMention(("harbor",), 1, 3)),  # 11 of 13 letters: OSA 0.85
+        ("is harbor lig renewed", None),  # 10 of 13: 0.77
+        ("is lighthous open", ShowMention(("lighthouse",), 1, 2)),  # 9 of 10 letters
+        ("is lighthouseee open", ShowMention(("lighthouse",), 1, 2)),  # 12: 2 edits in 12, 0.83
+        ("is lighthouseeee open", None),  # 13: 0.77
         ("is it renewed", None),
     ],
 )
