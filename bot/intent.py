@@ -363,17 +363,6 @@ class IntentModel:
         block = self._block(column)
         return block.startswith(text + "\n") or f"\n{text}\n" in block
 
-    def phrasing_intent(self, text: str) -> str | None:
-        """The intent that has `text` among its phrasings as trained, if any (one that several share is in
-        `shared`)."""
-        if not text or "\n" in text or not self.example_bounds:
-            return None
-        line = f"{text}\n"
-        at = 0 if self.example_text.startswith(line) else self.example_text.find("\n" + line) + 1
-        if at == 0 and not self.example_text.startswith(line):
-            return None
-        return self.intents[bisect.bisect_right(self.example_bounds, at) - 1]
-
     def phrasings(self, intent: str) -> list[str]:
         """The intent's phrasings as trained (normalised, names as slots); none for an intent it lacks."""
         column = self._column(intent)

@@ -203,14 +203,9 @@ class Router:
     def _decide(self, index: ShowIndex, words: list[str], names: list[Mention], unpointed: bool = False) -> Answer:
         # The model's intents are the facts that answer their topics now (a topic's older facts train its
         # current one: `bot.build.fit_model`) and the cast templates, so they need no lookup here.
-        text = " ".join(words)
-        targets = index.model.shared.get(text, [])
+        targets = index.model.shared.get(" ".join(words), [])
         if len(targets) > 1:  # the pack itself uses this exact question for several facts
             return self._clarify(index, targets, names, 1.0 / len(targets))
-        asked = index.model.phrasing_intent(text)
-        if asked is not None and asked not in REQUIRED_SLOT:
-            # The pack's own wording of a fact ("what is <Étoile>"): its answer, however the model weighs it.
-            return self._fact_answer(index, index.facts[asked], 1.0)
         ranking = index.model.rank(words, limit=6)
         accept = self.settings.accept if self.settings.accept is not None else ranking.threshold
         ranked = list(ranking.intents)

@@ -341,18 +341,6 @@ def test_stored_intent_model_scores_like_a_plain_float_dot_product(
             assert model_probs[intent] == pytest.approx(math.exp(s) / total * factor, abs=1e-9)
 
 
-def test_a_phrasing_as_trained_names_its_intent() -> None:
-    """The router answers a pack's own wording of a fact with that fact, so a stored model finds the intent
-    of any whole phrasing (first, middle or last of the text), and of nothing else."""
-    examples = [("what is", "premise"), ("what is it about", "premise"), ("is it on netflix", "streaming")]
-    examples += [("is it renewed", "renewal"), ("is it on", "streaming")]
-    model = IntentModel.from_row(fit(examples).to_row())
-    for text, intent in examples:
-        assert model.phrasing_intent(text) == intent
-    for text in ["", "what", "it about", "is it", "what is it", "is it on netflix now", "what is\nwhat is it about"]:
-        assert model.phrasing_intent(text) is None
-
-
 def test_features_with_the_same_key_fail_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows are found by 64-bit feature keys: two features of one pack with the same key would mix their
     weights, so fitting refuses (no real pair is known; the key is forced here)."""

@@ -682,18 +682,3 @@ def test_phrasings_use_matches_other_forms_of_a_word(etoile_router: Router) -> N
     model = etoile_router.base.show("etoile").model
     assert model.phrasings_use("where-to-watch", ["streams"])  # "where can i stream"
     assert not model.phrasings_use("where-to-watch", ["new", "york"])
-
-
-def test_the_packs_own_wording_of_a_fact_gets_that_fact(etoile_router: Router) -> None:
-    """A question worded exactly as one of a fact's phrasings is answered with that fact, however the model
-    weighs it: short, content-free wordings ("what is Étoile") sit near its threshold, and any retraining of
-    the pack could otherwise tip them into "I don't know"."""
-    model = etoile_router.base.show("etoile").model
-    checked = 0
-    for intent in model.intents:
-        for question in [] if intent.startswith("@") else etoile_router.base.phrasings("etoile", [intent]):
-            answer = etoile_router.ask(question, AskContext())
-            if answer.status != "clarify":  # a wording several facts share asks which one
-                assert (answer.status, answer.fact_id) == ("answered", intent), question
-                checked += 1
-    assert checked > 300
