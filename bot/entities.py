@@ -183,26 +183,15 @@ class NameMatcher:
             i = m.end
         return out + words[i:], mentions
 
-    @cached_property
-    def _starts(self) -> dict[str, int]:
-        """The most words of a name starting with each word: exact names are only looked for where one starts
-        (built on a pack's first question, not on load)."""
-        starts: dict[str, int] = {}
-        for name in self.entries:
-            first, n = name.split(" ", 1)[0], name.count(" ") + 1
-            starts[first] = max(starts.get(first, 0), n)
-        return starts
-
     def find(self, words: list[str], ordinary: Callable[[str], bool] = _nothing, fuzzy: bool = True) -> list[Mention]:
         """Longest, best-scoring non-overlapping name mentions, left to right."""
         found: list[Mention] = []
         plain = [w in _NOT_NAMES or ordinary(w) for w in words] if fuzzy else []  # once, not once per window
-        starts = self._starts
         i = 0
         while i < len(words):
             best: tuple[float, int, list[str]] | None = None
-            longest = starts.get(words[i], 0)
-            for n in range(min(longest, len(words) - i), 0, -1):
+            widths = range(min(self._max_words, len(words) - i), 0, -1)
+            for n in widths:
                 window = " ".join(words[i : i + n]) if n > 1 else words[i]
                 if window in self.entries:
                     best = (100.0, n, [window])
@@ -210,7 +199,7 @@ class NameMatcher:
             # A misspelt name is looked for in windows that start and end on a word that could be part of
             # one: "is cheyene" would match "cheyenne" too, and take the "is" with it.
             if best is None and fuzzy and not plain[i]:
-                for n in range(min(self._max_words, len(words) - i), 0, -1):
+                for n in widths:
                     if plain[i + n - 1]:
                         continue
                     window = " ".join(words[i : i + n]) if n > 1 else words[i]
