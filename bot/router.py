@@ -154,6 +154,8 @@ class Router:
         other_is_subject = other is not None and _is_subject(words, other)
 
         words, names = index.names.fill_slots(words, index.model.in_phrasings)
+        if (pair := _related_pair(index, words, names)) is not None:  # before "related" is read as a typo
+            return self._pair_answer(index, pair, all(m.kind == CHARACTER_SLOT for m in names))
         words = index.model.correct(words)
         if (
             mention is None
@@ -307,6 +309,24 @@ class Router:
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that character in {index.title}.")
         mention = Mention(tuple(people), CHARACTER_SLOT, 0, 0)
         return self._person_answer(index, "@actor-of-character", [mention], share)
+
+    def _pair_answer(self, index: ShowIndex, pair: tuple[Person, Person], characters: bool) -> Answer:
+        """How two characters are related: what the description of each that names the other says."""
+        telling = [p for p, other in (pair, pair[::-1]) if characters and _name_stems(other) & p.about]
+        if not telling:
+            first, second = (p.character.split()[0] if characters else p.actor for p in pair)
+            return _unknown(index, f"{UNKNOWN_TEXT} I don't know how {first} and {second} are related.")
+        answers = [
+            self._person_answer(index, "@who-is-character", [Mention((p.id,), CHARACTER_SLOT, 0, 0)], 1.0)
+            for p in telling
+        ]
+        dates = [a.as_of for a in answers if a.as_of]
+        return replace(
+            answers[0],
+            text="\n".join(a.text for a in answers),
+            sources=tuple(dict.fromkeys(s for a in answers for s in a.sources)),
+            as_of=max(dates) if dates else None,
+        )
 
     def _person_answer(self, index: ShowIndex, template: str, names: list[Mention], confidence: float) -> Answer:
         wanted = REQUIRED_SLOT[template]
@@ -544,13 +564,32 @@ def _relative(index: ShowIndex, words: list[str], names: list[Mention]) -> str |
     if len(named) != 1 or not relation:
         return None
     person = index.people[named[0]]
-    name = {stem(w) for w in normalize(person.character).split()}
+    name = _name_stems(person)
     others = [p.id for p in index.people.values() if p.id != person.id and relation <= p.about and name & p.about]
     if len(others) == 1:
         return others[0]
     if not others and not relation <= person.about and _possessive(words):
         return NO_ONE
     return None
+
+
+# "is Mishi related to Geneviève", "how are Jack and Geneviève connected": two characters and one of these.
+RELATION_WORDS = frozenset(
+    stem(w) for w in "related relation relationship relative relatives connected connection family".split()
+)
+
+
+def _related_pair(index: ShowIndex, words: list[str], names: list[Mention]) -> tuple[Person, Person] | None:
+    """The two characters a question asks how they are related, if it names exactly two people and asks that.
+    An actor among them asks about real life, which no pack tells: then no one's description is read."""
+    named = list(dict.fromkeys(m.person_ids[0] for m in names if len(m.person_ids) == 1))
+    if len(named) != 2 or len(names) != 2 or not any(stem(w) in RELATION_WORDS for w in words):
+        return None
+    return index.people[named[0]], index.people[named[1]]
+
+
+def _name_stems(person: Person) -> set[str]:
+    return {stem(w) for w in normalize(person.character).split()}
 
 
 def _possessive(words: list[str]) -> bool:

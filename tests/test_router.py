@@ -682,3 +682,28 @@ def test_phrasings_use_matches_other_forms_of_a_word(etoile_router: Router) -> N
     model = etoile_router.base.show("etoile").model
     assert model.phrasings_use("where-to-watch", ["streams"])  # "where can i stream"
     assert not model.phrasings_use("where-to-watch", ["new", "york"])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is mishi related to genevieve?",
+        "what's the relationship between Geneviève and Mishi",
+        "mishi and genevieve family?",
+    ],
+)
+def test_how_two_characters_are_related_comes_from_their_descriptions(etoile_router: Router, question: str) -> None:
+    """Each description that names the other character says how ("Geneviève's daughter", "Mishi's mother"),
+    and "related" is not taken for a typo of the pack's "created"."""
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered"
+    assert "daughter" in answer.text and "mother" in answer.text
+    assert answer.sources and answer.as_of
+
+
+@pytest.mark.parametrize("question", ["is cheyenne related to jack", "is charlotte gainsbourg related to tais vinolo"])
+def test_a_relation_no_description_tells_is_unknown(etoile_router: Router, question: str) -> None:
+    """No description of either names the other (or they are actors, whose real lives no pack tells)."""
+    answer = etoile_router.ask(question)
+    assert answer.status == "unknown"
+    assert "related" in answer.text
