@@ -413,12 +413,11 @@ def _content_words(words: list[str]) -> list[str]:
 
 def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
     """The question's content words the pack has never seen, in phrasings, answers or names (not filler
-    such as "someone" or "best", nor greetings)."""
-    return [
-        w
-        for w in _content_words(words)
-        if not index.model.recognises(w) and w not in FILLER and w not in _GREETING_COMPANY
-    ]
+    such as "someone" or "best", nor a greeting or thanks opening or closing the message: "translate good
+    morning into french" asks about the words, "good morning, what genre is it" does not)."""
+    start = next((i for i, w in enumerate(words) if w not in _GREETING_COMPANY), len(words))
+    end = next((i for i in range(len(words), start, -1) if words[i - 1] not in _GREETING_COMPANY), start)
+    return [w for w in _content_words(words[start:end]) if not index.model.recognises(w) and w not in FILLER]
 
 
 def _elsewhere(index: ShowIndex, words: list[str], best: str, strangers: list[str]) -> bool:

@@ -263,6 +263,7 @@ def test_off_topic_and_greetings_are_unknown(etoile_router: Router, question: st
         "recommend a good podcast",
         "best ballet school in paris",
         "how do i get to new york",  # known words, none of them in "where can i watch"'s phrasings
+        "translate good morning into french",  # a greeting inside the question is what it asks about
     ],
 )
 def test_a_question_about_a_word_the_pack_never_saw_is_unknown(etoile_router: Router, question: str) -> None:
@@ -707,3 +708,12 @@ def test_a_relation_no_description_tells_is_unknown(etoile_router: Router, quest
     answer = etoile_router.ask(question)
     assert answer.status == "unknown"
     assert "related" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [("good morning, what genre is etoile", "genre"), ("hey everyone what genre is it? thanks!", "genre")],
+)
+def test_a_greeting_around_a_question_is_no_new_word(etoile_router: Router, question: str, fact: str) -> None:
+    answer = etoile_router.ask(question)
+    assert (answer.status, answer.fact_id) == ("answered", fact)
