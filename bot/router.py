@@ -151,6 +151,8 @@ class Router:
         if _is_greeting(words) and not self._answers_greetings(slug):
             return _unknown(index)
         other = _named(index.other_shows, words)
+        if other is not None and _names_the_makers(words, other):
+            other = None  # "the ballet show from the Maisel creator": this show, by who made that one
         other_is_subject = other is not None and _is_subject(words, other)
 
         words, names = index.names.fill_slots(words, index.model.in_phrasings)
@@ -604,6 +606,22 @@ def _is_subject(words: list[str], show: str) -> bool:
     season 2 of Maisel"; see `PART_WORDS`), not just beside this show ("is it the Maisel creator's new show")."""
     name = frozenset(show.split())
     return foreign_show_name(words, lambda w: w not in name, PART_WORDS, frozenset()) is not None
+
+
+# Words for the people who made a show: "the Maisel creator('s)", "the Gilmore Girls team".
+MAKERS = frozenset(
+    "creator creators maker makers team people writer writers showrunner showrunners folks guys duo".split()
+)
+
+
+def _names_the_makers(words: list[str], show: str) -> bool:
+    """Whether `show` is named only to say who made the show asked about: right before a word for its makers."""
+    text = f" {' '.join(words)} "
+    at = text.find(f" {show} ")
+    after = text[at + len(show) + 2 :].split()[:2] if at >= 0 else []
+    if after[:1] == ["is"]:  # "the maisel creator's" normalises to "the maisel creator is"; "maisel's team" too
+        after = after[1:]
+    return bool(after) and after[0] in MAKERS
 
 
 def _named(names: tuple[str, ...], words: list[str]) -> str | None:

@@ -717,3 +717,21 @@ def test_a_relation_no_description_tells_is_unknown(etoile_router: Router, quest
 def test_a_greeting_around_a_question_is_no_new_word(etoile_router: Router, question: str, fact: str) -> None:
     answer = etoile_router.ask(question)
     assert (answer.status, answer.fact_id) == ("answered", fact)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what streaming service is the ballet show from the maisel creator on",
+        "where can i stream the gilmore girls team's new show",
+    ],
+)
+def test_another_show_named_for_its_makers_describes_this_one(etoile_router: Router, question: str) -> None:
+    """ "the ballet show from the Maisel creator" is Étoile, described by who made it."""
+    answer = etoile_router.ask(question)
+    assert (answer.status, answer.fact_id) == ("answered", "where-to-watch")
+
+
+def test_another_show_asked_about_is_still_another_show(etoile_router: Router) -> None:
+    assert "maisel" in etoile_router.ask("where can i watch maisel").text.lower()
+    assert etoile_router.ask("where can i watch maisel").status == "unknown"
