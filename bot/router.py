@@ -158,6 +158,8 @@ class Router:
         words, names = index.names.fill_slots(words, index.model.in_phrasings)
         if (pair := _related_pair(index, words, names)) is not None:  # before "related" is read as a typo
             return self._pair_answer(index, pair, all(m.kind == CHARACTER_SLOT for m in names))
+        if (fate := _fate(index, words, names)) is not None:
+            return self._fact_answer(index, fate, 1.0)
         words = index.model.correct(words)
         if (
             mention is None
@@ -587,6 +589,28 @@ def _related_pair(index: ShowIndex, words: list[str], names: list[Mention]) -> t
     if len(named) != 2 or len(names) != 2 or not any(stem(w) in RELATION_WORDS for w in words):
         return None
     return index.people[named[0]], index.people[named[1]]
+
+
+# "does Nicholas die", "what happens to Jack": what becomes of a character is told by a spoiler fact.
+FATE_WORDS = frozenset(
+    stem(w)
+    for w in "die dies died dying dead death killed survive survives survived happen happens happened fate".split()
+)
+
+
+def _fate(index: ShowIndex, words: list[str], names: list[Mention]) -> Fact | None:
+    """The one current spoiler fact that names the one character a question asks the fate of, if any."""
+    if len(names) != 1 or names[0].kind != CHARACTER_SLOT or len(names[0].person_ids) != 1:
+        return None
+    if not any(stem(w) in FATE_WORDS for w in words):
+        return None
+    name = _name_stems(index.people[names[0].person_ids[0]])
+    told = [
+        f
+        for f in index.facts.values()
+        if f.spoiler and f.current == f.id and name & {stem(w) for w in normalize(f.answer).split()}
+    ]
+    return told[0] if len(told) == 1 else None
 
 
 def _name_stems(person: Person) -> set[str]:

@@ -735,3 +735,13 @@ def test_another_show_named_for_its_makers_describes_this_one(etoile_router: Rou
 def test_another_show_asked_about_is_still_another_show(etoile_router: Router) -> None:
     assert "maisel" in etoile_router.ask("where can i watch maisel").text.lower()
     assert etoile_router.ask("where can i watch maisel").status == "unknown"
+
+
+@pytest.mark.parametrize("question", ["does nicholas die in etoile", "what happens to jack", "is nicholas dead?"])
+def test_a_characters_fate_is_the_spoiler_fact_that_names_them(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert (answer.status, answer.fact_id, answer.spoiler) == ("answered", "finale", True)
+
+
+def test_a_fate_no_spoiler_fact_tells_is_unknown(etoile_router: Router) -> None:
+    assert etoile_router.ask("does genevieve die").status == "unknown"
