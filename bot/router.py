@@ -41,8 +41,9 @@ SLOT_WORDS = frozenset({ACTOR_SLOT, CHARACTER_SLOT})
 UNFAMILIAR = 2.5
 # A question with no content word at all ("what's 2+2") is no evidence either way: t ** (1 / CONTENT_FREE).
 CONTENT_FREE = 3.0
-# Words about a character's own name: "what's Cheyenne's last name" asks who she is, not about a relative.
-OWN_NAME = frozenset(stem(w) for w in "name surname last first full middle".split())
+# Words about a character's own name or work: "what's Cheyenne's last name", "what's Tobias's job" ask who
+# they are, not about a relative.
+OWN_NAME = frozenset(stem(w) for w in "name surname last first full middle job occupation profession career".split())
 # A cast question holds names and the cast templates' own words (and where in the show); any other word
 # asks something else about the person ("how old is Lou de Laage", "is Luke Kirby married"), which no
 # pack answers, so those words raise the bar twice as steeply as unfamiliar words do.

@@ -41,6 +41,7 @@ _CHAT = {
     "whats": "what is",
     "wats": "what is",
     "wat": "what",
+    "wen": "when",
     "wut": "what",
     "wheres": "where is",
     "whos": "who is",

@@ -640,7 +640,12 @@ def test_characters_described_through_someone_else(etoile_router: Router, questi
 
 
 @pytest.mark.parametrize(
-    ("question", "expected"), [("what is cheyenne's last name", "toussaint"), ("what's jack's full name", "mcmillan")]
+    ("question", "expected"),
+    [
+        ("what is cheyenne's last name", "toussaint"),
+        ("what's jack's full name", "mcmillan"),
+        ("whats tobias's job", "choreographer"),
+    ],
 )
 def test_a_characters_own_name_is_no_relative(etoile_router: Router, question: str, expected: str) -> None:
     """ "Cheyenne's last name" is hers: the question asks who she is, not about someone else."""

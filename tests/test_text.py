@@ -154,3 +154,10 @@ def test_normalize_is_idempotent(text: str) -> None:
 )
 def test_sentences(message: str, expected: list[str]) -> None:
     assert sentences(message) == expected
+
+
+@pytest.mark.parametrize(
+    ("chat", "plain"), [("wen is s2 out", "when is season 2 out"), ("wat happens", "what happens")]
+)
+def test_chat_spellings_of_question_words(chat: str, plain: str) -> None:
+    same(chat, plain)
