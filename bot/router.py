@@ -467,9 +467,11 @@ def _asked_the_same_way(index: ShowIndex, words: list[str], candidates: list[str
     return same[0] if len(same) == 1 else None
 
 
-# Questions that ask for a measure ("how long are the episodes", "how old is Lou de Laâge"): a fact answers
-# one only if a phrasing asks it about the same thing ("how long is season 1" is its episode count).
-FRAMES = frozenset({("how", "long"), ("how", "old"), ("how", "tall")})
+# Questions that ask for a measure or a count ("how long are the episodes", "how old is Lou de Laâge", "how
+# many people watched it"): a fact answers one only if a phrasing asks it about the same thing ("how long is
+# season 1" is its episode count; "how many episodes" is, "how many days did they shoot" is not its filming).
+# Not "how much": what it measures is often the verb ("how much did the production cost").
+FRAMES = frozenset({("how", "long"), ("how", "old"), ("how", "tall"), ("how", "many")})
 
 
 def _off_frame(index: ShowIndex, words: list[str], best: str) -> bool:

@@ -750,3 +750,19 @@ def test_a_characters_fate_is_the_spoiler_fact_that_names_them(etoile_router: Ro
 
 def test_a_fate_no_spoiler_fact_tells_is_unknown(etoile_router: Router) -> None:
     assert etoile_router.ask("does genevieve die").status == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("question", "status"),
+    [
+        ("how many episodes are in season 1", "answered"),  # a phrasing counts episodes
+        ("how many seasons are there", "answered"),
+        ("how many people watched etoile in its first week", "unknown"),  # no phrasing counts viewers
+        ("how many days did they shoot in paris", "unknown"),  # nor filming days
+        ("how long are the episodes", "unknown"),
+    ],
+)
+def test_a_count_or_measure_is_answered_only_of_what_a_phrasing_counts(
+    etoile_router: Router, question: str, status: str
+) -> None:
+    assert etoile_router.ask(question).status == status
