@@ -167,14 +167,14 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
         return [[s.title, s.url, s.outlet, s.published] for s in (sources.get(i) for i in ids) if s]
 
     facts = [
-        (f.id, f.topic, f.answer, f.as_of, int(f.spoiler), *topics[f.id], suggestions[f.id], f.sources)
+        (f.id, f.topic, f.answer, f.as_of, int(f.spoiler), *topics[f.id], suggestions[f.id], f.sources, int(f.declines))
         for f in pack.facts
     ]
     _insert(
         db,
         "facts",
-        ("show", "id", "topic", "answer", "as_of", "spoiler", "current", "history", "question", "sources"),
-        ((slug, *f[:6], json.dumps(f[6]), f[7], json.dumps(f[8])) for f in facts),
+        ("show", "id", "topic", "answer", "as_of", "spoiler", "current", "history", "question", "sources", "declines"),
+        ((slug, *f[:6], json.dumps(f[6]), f[7], json.dumps(f[8]), f[9]) for f in facts),
     )
     _insert(db, "phrasings", ("show", "fact", "text"), ((slug, f.id, q) for f in pack.facts for q in f.questions))
     _insert(
@@ -193,7 +193,7 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
                 slug,
                 NameMatcher.from_names(person_names(pack.people)).to_text(),
                 json.dumps(list(others), separators=(",", ":")),
-                records_text((*f[:-1], cited(f[-1])) for f in facts),
+                records_text((*f[:8], cited(f[8]), f[9]) for f in facts),
                 records_text(
                     (p.id, p.actor, p.character, p.description, p.role, cited(p.sources)) for p in pack.people
                 ),
@@ -223,6 +223,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "history": str,  # JSON list of fact ids
             "question": str,
             "sources": str,  # JSON list of source ids
+            "declines": int,
         },
         pk=("show", "id"),
     )

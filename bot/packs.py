@@ -66,6 +66,7 @@ class FactEntry:
     sources: tuple[str, ...]
     spoiler: bool = False
     supersedes: tuple[str, ...] = ()
+    declines: bool = False  # the answer tells what no source reports: the bot says it doesn't know, and why
 
     @cached_property
     def norms(self) -> tuple[str, ...]:
@@ -362,7 +363,10 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
         fact_ids = {ident for _, _, ident in entries if ident}
         for i, item, ident in entries:
             c.known_keys(
-                item, ["id", "topic", "questions", "answer", "as_of", "sources", "spoiler", "supersedes"], "facts", i
+                item,
+                ["id", "topic", "questions", "answer", "as_of", "sources", "spoiler", "declines", "supersedes"],
+                "facts",
+                i,
             )
             refs = c.strings(item, "sources", "facts", i, required=True)
             check_refs(c, refs, "facts", i)
@@ -374,10 +378,13 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                     c.report("a fact cannot supersede itself", "facts", i, "supersedes")
                 elif old not in fact_ids:
                     c.report(f"unknown fact id '{old}'", "facts", i, "supersedes")
-            spoiler = item.get("spoiler", False)
+            spoiler, declines = item.get("spoiler", False), item.get("declines", False)
             if not isinstance(spoiler, bool):
                 c.report("spoiler must be true or false", "facts", i, "spoiler")
                 spoiler = False
+            if not isinstance(declines, bool):
+                c.report("declines must be true or false", "facts", i, "declines")
+                declines = False
             topic = item.get("topic", ident)
             if not isinstance(topic, str) or not topic.strip():
                 c.report("'topic' must be a non-empty string", "facts", i, "topic")
@@ -409,6 +416,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 sources=refs,
                 spoiler=spoiler,
                 supersedes=supersedes,
+                declines=declines,
             )
             vars(fact)["norms"] = norms  # what the cached property would compute: already done above
             if ident:

@@ -296,6 +296,9 @@ class Router:
             then = [c for c in cited if c.published and c.published <= old.as_of] or cited
             outlets = ", ".join(dict.fromkeys(c.outlet for c in then))
             text += f"\nEarlier ({human_date(old.as_of)}, {outlets}, now outdated): {old.answer}"
+        if fact.declines:  # what no source reports: not an answer, but the sources say why
+            declined = _unknown(index, f"{UNKNOWN_TEXT} {text}", confidence)
+            return replace(declined, sources=fact.sources, as_of=fact.as_of, fact_id=fact.id)
         return Answer(
             status="answered",
             text=text,

@@ -27,7 +27,7 @@ from bot.models import Source
 from bot.settings import DEFAULT_LOADED_SHOWS
 
 MMAP_BYTES = 1 << 30
-SCHEMA_VERSION = 14  # bot.build writes it; a fact base of another version is refused (rebuild it)
+SCHEMA_VERSION = 15  # bot.build writes it; a fact base of another version is refused (rebuild it)
 
 
 class StoreError(Exception):
@@ -45,6 +45,7 @@ class Fact:
     history: tuple[str, ...]  # for a current fact: older facts on its topic, newest first
     question: str  # a representative phrasing, used for "did you mean" suggestions
     sources: tuple[Source, ...]
+    declines: bool = False  # the answer tells what no source reports (see `bot.packs.FactEntry`)
 
 
 V = TypeVar("V")
@@ -206,7 +207,7 @@ class FactBase:
 
 
 def _fact(r: list[Any]) -> Fact:
-    return Fact(r[0], r[1], r[2], r[3], bool(r[4]), r[5], tuple(r[6]), r[7], _sources(r[8]))
+    return Fact(r[0], r[1], r[2], r[3], bool(r[4]), r[5], tuple(r[6]), r[7], _sources(r[8]), bool(r[9]))
 
 
 def _person(r: list[Any]) -> Person:

@@ -6,6 +6,7 @@ client's `AllowedMentions.none()`, so these are the request bodies Discord would
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -191,3 +192,11 @@ def test_choices_match_title_or_slug_prefix_first() -> None:
     assert [c.value for c in choices(shows, "st")] == ["star", "moonfall"]  # by title
     assert [c.value for c in choices({"a": "Lost", "b": "Stargate"}, "st")] == ["b", "a"]  # prefix first
     assert len(choices({str(n): f"Show {n}" for n in range(40)}, "")) == 25
+
+
+def test_a_decline_with_sources_cites_them() -> None:
+    """A fact that says what no source reports is an "I don't know" that still shows its sources."""
+    source = Source(title="Budget talk", url="https://news.example/b", outlet="News", published="2025-06-06")
+    declined = Answer("unknown", "I don't know that one. No figure was reported.", "etoile", sources=(source,))
+    payload = wire(Reply(declined, 1), "what was the budget")
+    assert "https://news.example/b" in json.dumps(payload)

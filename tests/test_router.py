@@ -766,3 +766,15 @@ def test_a_count_or_measure_is_answered_only_of_what_a_phrasing_counts(
     etoile_router: Router, question: str, status: str
 ) -> None:
     assert etoile_router.ask(question).status == status
+
+
+@pytest.mark.parametrize("question", ["what was etoile's budget in dollars", "how much did etoile cost to make"])
+def test_a_fact_that_declines_says_why_with_its_sources(etoile_router: Router, question: str) -> None:
+    """No source gives a budget figure: the pack's budget fact declines, so the bot says it doesn't know
+    (and stays silent where it only overhears), then why, citing the sources that disagree on scale."""
+    answer = etoile_router.ask(question)
+    assert (answer.status, answer.fact_id) == ("unknown", "budget")
+    assert answer.text.startswith("I don't know that one.") and "no budget figure" in folded(answer.text)
+    assert answer.sources and answer.as_of
+    shown = render_plain(answer)
+    assert "Sources:" in shown and "As of" in shown

@@ -138,3 +138,11 @@ def test_plain_text_reads_slack_markup() -> None:
     raw = "<@UBOT> is &lt;it&gt; Q&amp;A? <!here> <@U1|bob> <#C1|general> <https://x.example|site> <!subteam^S1|@mods>"
     assert plain_text(raw, "UBOT") == "is <it> Q&A? @here @bob #general site @mods"
     assert plain_text("<@UBOT|showbot> hi <@UBOT>") == "hi @UBOT"
+
+
+def test_a_decline_with_sources_cites_them() -> None:
+    """A fact that says what no source reports is an "I don't know" that still shows its sources."""
+    declined = Answer("unknown", "I don't know that one. No figure was reported.", "etoile", sources=(SOURCE,))
+    message = reply_message(Reply(declined, 1))
+    context = next(b for b in message["blocks"] if b["type"] == "context")["elements"]
+    assert any("Renewed!" in e["text"] for e in context)
