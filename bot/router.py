@@ -321,6 +321,8 @@ class Router:
     def _pair_answer(self, index: ShowIndex, pair: tuple[Person, Person], characters: bool) -> Answer:
         """How two characters are related: what the description of each that names the other says."""
         telling = [p for p, other in (pair, pair[::-1]) if characters and _name_stems(other) & p.about]
+        if not telling and characters and (told := _told_by_spoiler(index, pair)) is not None:
+            return self._fact_answer(index, told, 1.0)  # "do Jack and Cheyenne get together": the finale
         if not telling:
             first, second = (p.character.split()[0] if characters else p.actor for p in pair)
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know how {first} and {second} are related.")
@@ -584,7 +586,9 @@ def _relative(index: ShowIndex, words: list[str], names: list[Mention]) -> str |
 
 # "is Mishi related to Geneviève", "how are Jack and Geneviève connected": two characters and one of these.
 RELATION_WORDS = frozenset(
-    stem(w) for w in "related relation relationship relative relatives connected connection family".split()
+    stem(w)
+    for w in "related relation relationship relative relatives connected connection family between together "
+    "dating date romance romantic involved love affair fling married thing".split()
 )
 
 
@@ -610,12 +614,18 @@ def _fate(index: ShowIndex, words: list[str], names: list[Mention]) -> Fact | No
         return None
     if not any(stem(w) in FATE_WORDS for w in words):
         return None
-    name = _name_stems(index.people[names[0].person_ids[0]])
-    told = [
-        f
-        for f in index.facts.values()
-        if f.spoiler and f.current == f.id and name & {stem(w) for w in normalize(f.answer).split()}
-    ]
+    return _told_by_spoiler(index, (index.people[names[0].person_ids[0]],))
+
+
+def _told_by_spoiler(index: ShowIndex, people: tuple[Person, ...]) -> Fact | None:
+    """The one current spoiler fact whose answer names every one of `people` (by a word of their character's
+    name), if exactly one does."""
+    told = []
+    for f in index.facts.values():
+        if f.spoiler and f.current == f.id:
+            said = {stem(w) for w in normalize(f.answer).split()}
+            if all(_name_stems(p) & said for p in people):
+                told.append(f)
     return told[0] if len(told) == 1 else None
 
 

@@ -778,3 +778,16 @@ def test_a_fact_that_declines_says_why_with_its_sources(etoile_router: Router, q
     assert answer.sources and answer.as_of
     shown = render_plain(answer)
     assert "Sources:" in shown and "As of" in shown
+
+
+@pytest.mark.parametrize("question", ["do jack and cheyenne get together", "are jack and cheyenne dating"])
+def test_two_characters_no_description_links_are_told_by_the_spoiler_fact_naming_both(
+    etoile_router: Router, question: str
+) -> None:
+    answer = etoile_router.ask(question)
+    assert (answer.status, answer.fact_id, answer.spoiler) == ("answered", "finale", True)
+
+
+def test_two_characters_nothing_links_are_unknown_not_a_spoiler(etoile_router: Router) -> None:
+    answer = etoile_router.ask("did jack and genevieve have a thing")
+    assert answer.status == "unknown" and not answer.spoiler
