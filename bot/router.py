@@ -158,7 +158,8 @@ class Router:
 
         words, names = index.names.fill_slots(words, index.model.in_phrasings)
         if (pair := _related_pair(index, words, names)) is not None:  # before "related" is read as a typo
-            return self._pair_answer(index, pair, all(m.kind == CHARACTER_SLOT for m in names))
+            characters = all(m.kind == CHARACTER_SLOT for m in names)
+            return self._pair_answer(index, pair, characters, any(stem(w) in KIN_WORDS for w in words))
         if (fate := _fate(index, words, names)) is not None:
             return self._fact_answer(index, fate, 1.0)
         words = index.model.correct(words)
@@ -318,10 +319,10 @@ class Router:
         mention = Mention(tuple(people), CHARACTER_SLOT, 0, 0)
         return self._person_answer(index, "@actor-of-character", [mention], share)
 
-    def _pair_answer(self, index: ShowIndex, pair: tuple[Person, Person], characters: bool) -> Answer:
+    def _pair_answer(self, index: ShowIndex, pair: tuple[Person, Person], characters: bool, kin: bool) -> Answer:
         """How two characters are related: what the description of each that names the other says."""
         telling = [p for p, other in (pair, pair[::-1]) if characters and _name_stems(other) & p.about]
-        if not telling and characters and (told := _told_by_spoiler(index, pair)) is not None:
+        if not telling and characters and not kin and (told := _told_by_spoiler(index, pair)) is not None:
             return self._fact_answer(index, told, 1.0)  # "do Jack and Cheyenne get together": the finale
         if not telling:
             first, second = (p.character.split()[0] if characters else p.actor for p in pair)
@@ -585,10 +586,13 @@ def _relative(index: ShowIndex, words: list[str], names: list[Mention]) -> str |
 
 
 # "is Mishi related to Geneviève", "how are Jack and Geneviève connected": two characters and one of these.
-RELATION_WORDS = frozenset(
+# Kinship words ask what the descriptions say; the others may also be told by the plot ("are Jack and
+# Cheyenne dating": the finale), never "is Cheyenne related to Jack".
+KIN_WORDS = frozenset(stem(w) for w in "related relation relative relatives connected connection family".split())
+RELATION_WORDS = KIN_WORDS | frozenset(
     stem(w)
-    for w in "related relation relationship relative relatives connected connection family between together "
-    "dating date romance romantic involved love affair fling married thing".split()
+    for w in "relationship between together dating date romance romantic involved love affair fling married "
+    "thing".split()
 )
 
 
