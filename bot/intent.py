@@ -122,20 +122,20 @@ def question_features(
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float64], int]:
     """A question's `features` as keys and counts, word features first, and how many are word features:
     each word's stem and n-gram keys are remembered, so a question cuts and hashes only words it is the
-    first to use (a third of ranking a question). Counted by `Counter`'s own C loop into plain dicts:
+    first to use (a third of ranking a question). Counted by `Counter`'s own C loop into a plain dict:
     constructing a `Counter` costs an abc isinstance check and more than the counting."""
     stems = list(map(STEMS.__getitem__, words))
     word_features = ["w:" + s for s in stems]
     word_features += ["b:" + a + "_" + b for a, b in itertools.pairwise(stems)]
-    counts: dict[str, int] = {}
-    _count_elements(counts, word_features)
-    grams: dict[int, int] = {}
+    # Counted by key in one dict, words first: a pack's features have distinct keys (`bot.train` checks).
+    counts: dict[int, int] = {}
+    _count_elements(counts, map(FEATURE_KEYS.__getitem__, word_features))
+    n_word = len(counts)
     if chars:
-        _count_elements(grams, itertools.chain.from_iterable(map(GRAM_KEYS.__getitem__, words)))
-    n = len(counts) + len(grams)
-    keys = np.fromiter(itertools.chain(map(FEATURE_KEYS.__getitem__, counts), grams), np.uint64, n)
-    tf = np.fromiter(itertools.chain(counts.values(), grams.values()), np.float64, n)
-    return keys, tf, len(counts)
+        _count_elements(counts, itertools.chain.from_iterable(map(GRAM_KEYS.__getitem__, words)))
+    keys = np.fromiter(counts, np.uint64, len(counts))
+    tf = np.fromiter(counts.values(), np.float64, len(counts))
+    return keys, tf, n_word
 
 
 def column_type(intents: int) -> type[np.unsignedinteger[Any]] | type[np.int32]:
