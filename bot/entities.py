@@ -183,14 +183,27 @@ class NameMatcher:
             i = m.end
         return out + words[i:], mentions
 
+    @cached_property
+    def _starts(self) -> dict[str, int]:
+        """The most words of a name starting with each word."""
+        starts: dict[str, int] = {}
+        for name in self.entries:
+            first, n = name.split(" ", 1)[0], name.count(" ") + 1
+            starts[first] = max(starts.get(first, 0), n)
+        return starts
+
     def find(self, words: list[str], ordinary: Callable[[str], bool] = _nothing, fuzzy: bool = True) -> list[Mention]:
         """Longest, best-scoring non-overlapping name mentions, left to right."""
         found: list[Mention] = []
         plain = [w in _NOT_NAMES or ordinary(w) for w in words] if fuzzy else []  # once, not once per window
+        # Exact matching alone (the build, over every phrasing of a pack) looks only where a name starts; a
+        # question, often a pack's only one before it is dropped, would pay more for the map than it saves.
+        starts = None if fuzzy else self._starts
         i = 0
         while i < len(words):
             best: tuple[float, int, list[str]] | None = None
-            widths = range(min(self._max_words, len(words) - i), 0, -1)
+            longest = self._max_words if starts is None else starts.get(words[i], 0)
+            widths = range(min(longest, len(words) - i), 0, -1)
             for n in widths:
                 window = " ".join(words[i : i + n]) if n > 1 else words[i]
                 if window in self.entries:

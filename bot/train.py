@@ -22,12 +22,12 @@ import numpy.typing as npt
 
 from bot.intent import (
     DENSE_ENTRIES,
+    FEATURE_KEYS,
     WORD_WEIGHT,
     IntentModel,
     Lexicon,
     PackWeights,
     column_type,
-    feature_key,
     stem,
     word_ngrams,
 )
@@ -122,11 +122,13 @@ def _stored_weights(
     np.maximum.at(largest, feature_of, np.abs(folded))
     unit = np.where(largest > 0, largest / VALUE_MAX, 1.0)  # per feature id
     values = np.rint(folded / unit[feature_of])
-    keys = np.fromiter(map(feature_key, vocab), np.uint64, len(vocab))  # in id order: the vocabulary is filled in order
+    # In id order (the vocabulary is filled in order); remembered: packs built in one process share most
+    # of their words and n-grams.
+    keys = np.fromiter(map(FEATURE_KEYS.__getitem__, vocab), np.uint64, len(vocab))
     order = np.argsort(keys, kind="stable")  # row -> feature id
     sorted_keys = keys[order]
     if len(keys) and np.any(sorted_keys[1:] == sorted_keys[:-1]):
-        clash = [f for f in vocab if np.count_nonzero(keys == np.uint64(feature_key(f))) > 1]
+        clash = [f for f in vocab if np.count_nonzero(keys == np.uint64(FEATURE_KEYS[f])) > 1]
         raise ValueError(f"features {clash[:2]} have the same 64-bit key: their answers would mix")
     row_of = np.empty(len(vocab), np.int64)
     row_of[order] = np.arange(len(vocab))

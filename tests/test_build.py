@@ -344,7 +344,7 @@ def test_stored_intent_model_scores_like_a_plain_float_dot_product(
 def test_features_with_the_same_key_fail_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows are found by 64-bit feature keys: two features of one pack with the same key would mix their
     weights, so fitting refuses (no real pair is known; the key is forced here)."""
-    monkeypatch.setattr(bot.train, "feature_key", lambda feature: 7)
+    monkeypatch.setattr(bot.train, "FEATURE_KEYS", Remembered(lambda feature: 7, 1 << 10))
     with pytest.raises(ValueError, match="same 64-bit key"):
         fit([("is there a season 2", "renewal"), ("where can i watch it", "streaming")])
 
