@@ -138,8 +138,7 @@ class NameMatcher:
         JSON text: loading a pack's names builds one flat dict (`from_text`), and a name's people are
         decoded only when a question mentions it."""
         self.entries = entries
-        self._choices = list(entries)
-        self._max_words = self._choices[0].count(" ") + 1 if entries else 0
+        self._max_words = next(iter(entries)).count(" ") + 1 if entries else 0
 
     @classmethod
     def from_names(cls, names: Iterable[tuple[str, str, str]]) -> NameMatcher:
@@ -158,8 +157,13 @@ class NameMatcher:
 
     @classmethod
     def from_text(cls, text: str) -> NameMatcher:
-        parts = text.split("\t") if text else []
-        return cls(dict(zip(parts[::2], parts[1::2], strict=True)))
+        parts = iter(text.split("\t") if text else ())
+        return cls(dict(zip(parts, parts, strict=True)))
+
+    @cached_property
+    def _choices(self) -> list[str]:
+        """The names, for fuzzy matching: only a question with a word that could be a misspelt name needs them."""
+        return list(self.entries)
 
     def _people(self, name: str) -> dict[str, list[str]]:
         """Person ids by slot kind for one of the names."""
