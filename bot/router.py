@@ -327,16 +327,11 @@ class Router:
         if not telling:
             first, second = (p.character.split()[0] if characters else p.actor for p in pair)
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know how {first} and {second} are related.")
-        answers = [
-            self._person_answer(index, "@who-is-character", [Mention((p.id,), CHARACTER_SLOT, 0, 0)], 1.0)
-            for p in telling
-        ]
-        dates = [a.as_of for a in answers if a.as_of]
-        return replace(
-            answers[0],
-            text="\n".join(a.text for a in answers),
-            sources=tuple(dict.fromkeys(s for a in answers for s in a.sources)),
-            as_of=max(dates) if dates else None,
+        return _joined(
+            [
+                self._person_answer(index, "@who-is-character", [Mention((p.id,), CHARACTER_SLOT, 0, 0)], 1.0)
+                for p in telling
+            ]
         )
 
     def _person_answer(self, index: ShowIndex, template: str, names: list[Mention], confidence: float) -> Answer:
@@ -344,6 +339,11 @@ class Router:
         ordered = sorted(names, key=lambda m: m.kind != wanted)
         if not ordered:
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
+        each = list(dict.fromkeys(m.person_ids[0] for m in ordered if m.kind == wanted and len(m.person_ids) == 1))
+        if len(each) > 1 and all(m.kind == wanted for m in ordered):  # "who plays Jack and Cheyenne": both
+            return _joined(
+                [self._person_answer(index, template, [Mention((p,), wanted, 0, 0)], confidence) for p in each]
+            )
         people = [index.people[p] for p in ordered[0].person_ids if p in index.people]
         if len(people) > 1:
             return Answer(
@@ -381,6 +381,17 @@ class Router:
             show=index.slug,
             show_title=index.title,
         )
+
+
+def _joined(answers: list[Answer]) -> Answer:
+    """Several people's answers as one: their texts in turn, every source once, the latest date."""
+    dates = [a.as_of for a in answers if a.as_of]
+    return replace(
+        answers[0],
+        text="\n".join(a.text for a in answers),
+        sources=tuple(dict.fromkeys(s for a in answers for s in a.sources)),
+        as_of=max(dates) if dates else None,
+    )
 
 
 def _person_question(template: str, p: Person) -> str:

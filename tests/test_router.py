@@ -791,3 +791,11 @@ def test_two_characters_no_description_links_are_told_by_the_spoiler_fact_naming
 def test_two_characters_nothing_links_are_unknown_not_a_spoiler(etoile_router: Router) -> None:
     answer = etoile_router.ask("did jack and genevieve have a thing")
     assert answer.status == "unknown" and not answer.spoiler
+
+
+def test_a_cast_question_about_two_characters_answers_both(etoile_router: Router) -> None:
+    answer = etoile_router.ask("who plays jack and cheyenne?")
+    assert answer.status == "answered"
+    assert "Luke Kirby" in answer.text and "Lou de Laâge" in answer.text
+    assert len(set(answer.sources)) == len(answer.sources)
+    assert etoile_router.ask("who plays jack and jack").text.count("Luke Kirby") == 1
