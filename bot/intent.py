@@ -27,7 +27,7 @@ from collections import (  # type: ignore[attr-defined]  # `_count_elements`: Co
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -57,7 +57,6 @@ WORD_WEIGHT = 1.4
 # A pack stores its weights as a features x intents matrix up to this many entries (a byte each), and
 # only the nonzero ones beyond (a huge imported FAQ sheet): see `PackWeights`.
 DENSE_ENTRIES = 1 << 22
-T = TypeVar("T")
 _SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""))
 
 
