@@ -43,6 +43,12 @@ class Answer:
     suggestions: tuple[str, ...] = ()  # "did you mean" questions, for status "clarify"
     fact_id: str | None = None
 
+    @property
+    def cited(self) -> bool:
+        """Whether it is shown with its sources and date: an answer, or a decline that says why (a pack's
+        fact telling what no source reports)."""
+        return self.status == "answered" or bool(self.sources)
+
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of `showbot ask --json` (a stable, documented contract)."""
         return {

@@ -15,7 +15,7 @@ def source_line(source: Source) -> str:
 def render_plain(answer: Answer) -> str:
     if answer.status == "clarify":
         return "\n".join([answer.text, *(f"  - {s}" for s in answer.suggestions)])
-    if answer.status == "unknown" and not answer.sources:  # with sources: what no source reports, and why
+    if not answer.cited:
         return answer.text
     lines = []
     if answer.spoiler:

@@ -194,7 +194,7 @@ def reply_message(reply: Reply, question: str, *, echo_question: bool = True) ->
     shown too: as a quote above a "did you mean" or "I don't know", as the title of an answer.
     """
     answer = reply.answer
-    if answer.status == "answered" or answer.sources:  # a decline with sources says why, and cites them
+    if answer.cited:
         buttons = feedback_buttons(reply.question_id) if reply.question_id is not None else ()
         return Outgoing(embed=answer_embed(answer, question if echo_question else None), buttons=buttons)
     quoted = echo(question, QUOTE) if echo_question else ""

@@ -218,7 +218,7 @@ def clarify_message(reply: Reply, question: str | None = None) -> Message:
 
 def reply_message(reply: Reply, question: str | None = None) -> Message:
     """The message for any reply; `question` is quoted when given (slash commands, which Slack hides)."""
-    if reply.answer.status == "answered" or reply.answer.sources:  # a decline with sources cites them too
+    if reply.answer.cited:
         return answer_message(reply, question)
     if reply.answer.status == "clarify":
         return clarify_message(reply, question)
