@@ -110,6 +110,11 @@ class Person:
     sources: tuple[Source, ...]
 
     @cached_property
+    def name_stems(self) -> frozenset[str]:
+        """Stems of the character's name: how a description or an answer names them ("Geneviève's")."""
+        return frozenset(stem(w) for w in normalize(self.character).split())
+
+    @cached_property
     def about(self) -> frozenset[str]:
         """Stems of the character's name and description, for questions that describe them."""
         return frozenset(stem(w) for w in normalize(f"{self.character} {self.description}").split())

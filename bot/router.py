@@ -321,7 +321,7 @@ class Router:
 
     def _pair_answer(self, index: ShowIndex, pair: tuple[Person, Person], characters: bool, kin: bool) -> Answer:
         """How two characters are related: what the description of each that names the other says."""
-        telling = [p for p, other in (pair, pair[::-1]) if characters and _name_stems(other) & p.about]
+        telling = [p for p, other in (pair, pair[::-1]) if characters and other.name_stems & p.about]
         if not telling and characters and not kin and (told := _told_by_spoiler(index, pair)) is not None:
             return self._fact_answer(index, told, 1.0)  # "do Jack and Cheyenne get together": the finale
         if not telling:
@@ -587,7 +587,7 @@ def _relative(index: ShowIndex, words: list[str], names: list[Mention]) -> str |
     if len(named) != 1 or not relation:
         return None
     person = index.people[named[0]]
-    name = _name_stems(person)
+    name = person.name_stems
     others = [p.id for p in index.people.values() if p.id != person.id and relation <= p.about and name & p.about]
     if len(others) == 1:
         return others[0]
@@ -639,13 +639,9 @@ def _told_by_spoiler(index: ShowIndex, people: tuple[Person, ...]) -> Fact | Non
     for f in index.facts.values():
         if f.spoiler and f.current == f.id:
             said = {stem(w) for w in normalize(f.answer).split()}
-            if all(_name_stems(p) & said for p in people):
+            if all(p.name_stems & said for p in people):
                 told.append(f)
     return told[0] if len(told) == 1 else None
-
-
-def _name_stems(person: Person) -> set[str]:
-    return {stem(w) for w in normalize(person.character).split()}
 
 
 def _possessive(words: list[str]) -> bool:
