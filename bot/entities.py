@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from bot.intent import STOPWORDS, stem
 from bot.models import Source
 from bot.packs import PersonEntry
-from bot.shows import STORY_WORDS, TV_WORDS
+from bot.shows import STORY_WORDS, TV_WORDS, longest_from
 from bot.text import normalize
 
 # Single words never taken for a name, however close ("cast" is not "cass").
@@ -194,12 +194,7 @@ class NameMatcher:
 
     @cached_property
     def _starts(self) -> dict[str, int]:
-        """The most words of a name starting with each word."""
-        starts: dict[str, int] = {}
-        for name in self.entries:
-            first, n = name.split(" ", 1)[0], name.count(" ") + 1
-            starts[first] = max(starts.get(first, 0), n)
-        return starts
+        return longest_from(self.entries)
 
     def find(self, words: list[str], ordinary: Callable[[str], bool] = _nothing, fuzzy: bool = True) -> list[Mention]:
         """Longest, best-scoring non-overlapping name mentions, left to right."""

@@ -8,7 +8,7 @@ foreign so it is never answered with the wrong show's facts.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -103,15 +103,12 @@ class ShowResolver:
         self._exact: dict[str, set[str]] = {}
         for alias, slug in aliases:
             self._exact.setdefault(alias, set()).add(slug)
-        # The most words of an alias starting with each word: exact names are only looked for where one starts.
-        self._longest_from: dict[str, int] = {}
+        self._longest_from = longest_from(self._exact)  # exact names are only looked for where one starts
         # Fuzzy candidates are bucketed by word count and first letter: typos rarely hit the first
         # letter, and the bucket keeps the cost flat as the number of shows grows.
         buckets: dict[tuple[int, str], list[str]] = {}
         for alias in self._exact:
-            first, n = alias.split(" ", 1)[0], alias.count(" ") + 1
-            self._longest_from[first] = max(self._longest_from.get(first, 0), n)
-            buckets.setdefault((n, alias[0]), []).append(alias)
+            buckets.setdefault((alias.count(" ") + 1, alias[0]), []).append(alias)
         # By first letter: each bucket's word count, aliases, and the window lengths that could come within
         # FUZZY_SHOW of one of them (an edit distance is at least the difference in length).
         self._fuzzy: dict[str, list[tuple[int, list[str], float, float]]] = {}
@@ -137,9 +134,8 @@ class ShowResolver:
         if exact is not None:
             n, i, window = -exact[0], exact[1], exact[2]
             return ShowMention(tuple(sorted(self._exact[window])), i, i + n)
-        best: tuple[float, int, int, str] | None = (
-            None  # (similarity, words, -start, name): ties go to the longest, then leftmost
-        )
+        # (similarity, words, -start, name): ties go to the longest, then the leftmost window.
+        best: tuple[float, int, int, str] | None = None
         for i, w in enumerate(words):
             for n, bucket, shortest, longest in self._fuzzy.get(w[0], ()):
                 if i + n > len(words):
@@ -156,6 +152,15 @@ class ShowResolver:
         if best is None:
             return None
         return ShowMention(tuple(sorted(self._exact[best[3]])), -best[2], -best[2] + best[1])
+
+
+def longest_from(names: Iterable[str]) -> dict[str, int]:
+    """The most words of a name starting with each word: where a window can be one of `names`, and how wide."""
+    longest: dict[str, int] = {}
+    for name in names:
+        first, n = name.split(" ", 1)[0], name.count(" ") + 1
+        longest[first] = max(longest.get(first, 0), n)
+    return longest
 
 
 def alias_pattern(aliases: list[str]) -> re.Pattern[str]:
