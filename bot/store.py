@@ -128,10 +128,11 @@ class FactBase:
         if not path.is_file():
             raise StoreError(f"no fact base at {path}: run `showbot build` first")
         try:
-            self._conn = sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
-            # Loading a pack reads its row straight from the mapped file instead of through read() calls
-            # (a third of a load). Builds replace the file by renaming a new one over it, never rewrite it,
-            # so the mapping stays valid.
+            # A build never writes to a fact base in place: it renames a new file over it, and the service
+            # reopens the file when it changes. So the file is opened immutable, which skips the locks and
+            # change checks SQLite makes on every read (7 of a one-row query's 8 system calls), and mapped, so
+            # loading a pack reads its row straight from memory instead of through read() calls (a third of a load).
+            self._conn = sqlite3.connect(f"{read_only_uri(path)}&immutable=1", uri=True, check_same_thread=False)
             self._conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
             meta = dict(self._conn.execute("select key, value from meta").fetchall())
         except sqlite3.Error as exc:
