@@ -180,8 +180,11 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
     _insert(
         db,
         "people",
-        ("show", "id", "actor", "character", "description", "role", "sources"),
-        ((slug, p.id, p.actor, p.character, p.description, p.role, json.dumps(p.sources)) for p in pack.people),
+        ("show", "id", "actor", "character", "description", "role", "sources", "known_for"),
+        (
+            (slug, p.id, p.actor, p.character, p.description, p.role, json.dumps(p.sources), json.dumps(p.known_for))
+            for p in pack.people
+        ),
     )
     others = dict.fromkeys(n for n in (normalize(o) for o in pack.other_shows) if n)
     _insert(
@@ -195,7 +198,8 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
                 json.dumps(list(others), separators=(",", ":")),
                 records_text((*f[:8], cited(f[8]), f[9]) for f in facts),
                 records_text(
-                    (p.id, p.actor, p.character, p.description, p.role, cited(p.sources)) for p in pack.people
+                    (p.id, p.actor, p.character, p.description, p.role, cited(p.sources), p.known_for)
+                    for p in pack.people
                 ),
                 *(model_row if model_row is not None else model_data(pack)),
             )
@@ -229,7 +233,16 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     )
     db.table("phrasings").create({"show": str, "fact": str, "text": str})
     db.table("people").create(
-        {"show": str, "id": str, "actor": str, "character": str, "description": str, "role": str, "sources": str},
+        {
+            "show": str,
+            "id": str,
+            "actor": str,
+            "character": str,
+            "description": str,
+            "role": str,
+            "sources": str,  # JSON list of source ids
+            "known_for": str,  # JSON list
+        },
         pk=("show", "id"),
     )
     # One row per show: all a question about it reads (the names to spot, the other shows it mentions, its

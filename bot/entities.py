@@ -97,6 +97,7 @@ REQUIRED_SLOT = {
     "@who-is-character": CHARACTER_SLOT,
     "@character-of-actor": ACTOR_SLOT,
     "@actor-in-show": ACTOR_SLOT,
+    "@known-for": ACTOR_SLOT,  # no phrasings of its own: asked in words no fact uses (`bot.router._known_for`)
 }
 
 
@@ -108,6 +109,7 @@ class Person:
     description: str
     role: str
     sources: tuple[Source, ...]
+    known_for: tuple[str, ...] = ()  # the actor's other work (see `bot.packs.PersonEntry`)
 
     @cached_property
     def name_stems(self) -> frozenset[str]:

@@ -87,6 +87,7 @@ class PersonEntry:
     description: str = ""
     role: str = "main"
     sources: tuple[str, ...] = ()
+    known_for: tuple[str, ...] = ()  # the actor's other work, as sources name it ("The Marvelous Mrs. Maisel")
 
 
 @dataclass(frozen=True)
@@ -433,7 +434,17 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
         for i, item, ident in c.ids(_table_list(c, data, "people"), "people"):
             c.known_keys(
                 item,
-                ["id", "actor", "character", "actor_aliases", "character_aliases", "description", "role", "sources"],
+                [
+                    "id",
+                    "actor",
+                    "character",
+                    "actor_aliases",
+                    "character_aliases",
+                    "description",
+                    "role",
+                    "sources",
+                    "known_for",
+                ],
                 "people",
                 i,
             )
@@ -452,6 +463,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 description=c.string(item, "description", "people", i, required=False),
                 role=role,
                 sources=refs,
+                known_for=c.strings(item, "known_for", "people", i),
             )
             if ident:
                 people.append(person)

@@ -162,6 +162,8 @@ class Router:
             return self._pair_answer(index, pair, characters, any(stem(w) in KIN_WORDS for w in words))
         if (fate := _fate(index, words, names)) is not None:
             return self._fact_answer(index, fate, 1.0)
+        if _known_for(words, names):
+            return self._person_answer(index, "@known-for", names, 1.0)
         words = index.model.correct(words)
         if (
             mention is None
@@ -355,6 +357,8 @@ class Router:
                 show_title=index.title,
             )
         p = people[0]
+        if template == "@known-for" and not p.known_for:
+            return _unknown(index, f"{UNKNOWN_TEXT} I don't know what else {p.actor} has been in.", confidence)
         role = "" if p.role == "main" else f" ({p.role})"
         about = f", {p.description}" if p.description else ""
         if template == "@actor-of-character":
@@ -363,6 +367,8 @@ class Router:
             text = f"{p.actor} plays {p.character}{role}{about}."
         elif template == "@actor-in-show":
             text = f"Yes: {p.actor} plays {p.character}{role} in {index.title}."
+        elif template == "@known-for":
+            text = f"{p.actor} ({p.character} in {index.title}) is known for {_listed(p.known_for)}."
         else:
             text = (
                 f"{p.character}{about.replace(', ', ': ', 1)}. Played by {p.actor}{role}."
@@ -394,6 +400,11 @@ def _joined(answers: list[Answer]) -> Answer:
     )
 
 
+def _listed(items: tuple[str, ...]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _person_question(template: str, p: Person) -> str:
     """How a fan would ask `template` about `p`: the wording of a "did you mean" suggestion."""
     return {
@@ -401,6 +412,7 @@ def _person_question(template: str, p: Person) -> str:
         "@who-is-character": f"who is {p.character}?",
         "@character-of-actor": f"who does {p.actor} play?",
         "@actor-in-show": f"is {p.actor} in it?",
+        "@known-for": f"what else has {p.actor} been in?",
     }[template]
 
 
@@ -630,6 +642,29 @@ def _fate(index: ShowIndex, words: list[str], names: list[Mention]) -> Fact | No
     if not any(stem(w) in FATE_WORDS for w in words):
         return None
     return _told_by_spoiler(index, (index.people[names[0].person_ids[0]],))
+
+
+# "what else has Gideon Glick been in", "where do I know the guy who plays Jack from": the actor's other work,
+# which no fact of a pack is about (the cast templates answer from `Person.known_for`). "what else" asks it only
+# of an actor: "what else does Jack do" is about the character.
+_KNOWN_FOR = re.compile(
+    r"\b(?:known for|filmography|familiar|in before|(?:other|previous) (?:roles?|shows|movies|films|work|credits)"
+    r"|(?:know|recogni[sz]e) .*\bfrom$|seen .*\b(?:before|from)|where (?:have|do|did) i (?:seen?|know))\b"
+)
+_ELSE = re.compile(r"\b(?:what|where|anything|something) else\b")  # not "who else stars in it besides X"
+_PLAYER_WORDS = frozenset("actor actress plays played playing guy girl woman man lady dude".split())
+
+
+def _known_for(words: list[str], names: list[Mention]) -> bool:
+    """Whether the question asks what else the one person it names (an actor, or a character with a word for
+    who plays them) has been in."""
+    people = {m.person_ids for m in names}
+    if len(people) != 1 or len(names[0].person_ids) != 1:
+        return False
+    text = " ".join(words)
+    if all(m.kind == ACTOR_SLOT for m in names):
+        return bool(_KNOWN_FOR.search(text) or _ELSE.search(text))
+    return bool(_PLAYER_WORDS.intersection(words)) and bool(_KNOWN_FOR.search(text))
 
 
 def _told_by_spoiler(index: ShowIndex, people: tuple[Person, ...]) -> Fact | None:

@@ -213,7 +213,17 @@ FIELDS = {
     "show": ("title", "aliases", "extra"),
     "sources": ("id", "title", "outlet", "url", "published", "reliability", "note", "extra"),
     "facts": ("id", "topic", "questions", "answer", "as_of", "sources", "spoiler", "supersedes", "extra"),
-    "people": ("id", "actor", "character", "actor_aliases", "character_aliases", "role", "sources", "extra"),
+    "people": (
+        "id",
+        "actor",
+        "character",
+        "actor_aliases",
+        "character_aliases",
+        "role",
+        "sources",
+        "known_for",
+        "extra",
+    ),
 }
 scalars = st.one_of(
     st.text(max_size=8),

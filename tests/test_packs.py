@@ -145,6 +145,15 @@ CASES: dict[str, Case] = {
         words=("list",),
         needle='other_shows = "Harbor Lights"',
     ),
+    "person-known-for-not-a-list": Case(
+        "people.toml",
+        lambda t: in_block(
+            t, 'id = "otto-marsh"', 'role = "recurring"', 'role = "recurring"\nknown_for = "Harbor Lights"'
+        ),
+        key=idx("people", 1, "known_for"),
+        words=("list",),
+        needle='known_for = "Harbor Lights"',
+    ),
     "person-unknown-source-id": Case(
         "people.toml",
         lambda t: in_block(t, 'id = "otto-marsh"', '"gazette-2024-01"', '"nowhere-news"'),

@@ -799,3 +799,41 @@ def test_a_cast_question_about_two_characters_answers_both(etoile_router: Router
     assert "Luke Kirby" in answer.text and "Lou de Laâge" in answer.text
     assert len(set(answer.sources)) == len(answer.sources)
     assert etoile_router.ask("who plays jack and jack").text.count("Luke Kirby") == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "actor", "credit"),
+    [
+        ("what else has gideon glick been in", "Gideon Glick", "Maestro"),
+        ("where do i know luke kirby from", "Luke Kirby", "Lenny Bruce"),
+        ("what is charlotte gainsbourg known for", "Charlotte Gainsbourg", "The Pale Blue Eye"),
+        ("david alvarez looks familiar, what's he from", "David Alvarez", "West Side Story"),
+        ("where do i know the actress who plays cheyenne from", "Lou de Laâge", "The Innocents"),
+    ],
+)
+def test_what_else_an_actor_has_been_in_is_their_known_for(
+    etoile_router: Router, question: str, actor: str, credit: str
+) -> None:
+    answer = etoile_router.ask(question)
+    assert (answer.status, answer.fact_id) == ("answered", f"@known-for:{folded(actor).replace(' ', '-')}")
+    assert answer.text.startswith(actor) and credit in answer.text
+    assert answer.sources and answer.as_of
+
+
+def test_an_actor_with_no_known_for_is_unknown_and_says_so(etoile_router: Router) -> None:
+    answer = etoile_router.ask("what else has lamay zhang been in")
+    assert answer.status == "unknown" and "what else LaMay Zhang has been in" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("who else stars in etoile besides charlotte gainsbourg", "cast"),  # other people, not her work
+        ("what else does jack do", "@who-is-character"),  # the character's doings
+        ("is luke kirby in it", "@actor-in-show"),
+    ],
+)
+def test_other_questions_naming_a_person_are_not_about_their_other_work(
+    etoile_router: Router, question: str, fact: str
+) -> None:
+    assert (etoile_router.ask(question).fact_id or "").startswith(fact)
