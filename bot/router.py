@@ -181,8 +181,9 @@ class Router:
             return _unknown(index)  # "who made you", "can you tell me a joke": talk to the bot, not about the show
         answer = self._decide(index, words, names, unpointed)
         # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast,
-        # unless the question names this show too ("is Yanic Truesdale from Gilmore Girls in Étoile").
-        cast_here = bool(names) and mention is not None
+        # unless the question names this show too, or says "in it" ("is Yanic Truesdale from Gilmore Girls in
+        # Étoile", "... in this").
+        cast_here = bool(names) and (mention is not None or _IN_THIS_SHOW.search(" ".join(words)) is not None)
         if (
             other is not None
             and not cast_here
@@ -238,7 +239,7 @@ class Router:
             if relative == NO_ONE:
                 return _unknown(index, f"{UNKNOWN_TEXT} I don't know who that is in {index.title}.", confidence)
             return self._person_answer(index, best, [Mention((relative,), CHARACTER_SLOT, 0, 0)], confidence)
-        if names and best in REQUIRED_SLOT and confidence < _needed_for_cast_question(words, accept):
+        if names and best in REQUIRED_SLOT and confidence < _needed_for_cast_question(index, words, names, accept):
             # Not about the person's role ("is the show with Charlotte Gainsbourg renewed", "how old is Lou
             # de Laage"): the facts compete without the cast templates, and answer only on their own merit.
             ranked = [(t, p) for t, p in ranked if t not in REQUIRED_SLOT]
@@ -248,7 +249,7 @@ class Router:
             rivals = ranked[1:]
         elif names and best not in REQUIRED_SLOT:
             # Likewise a cast answer is no rival to a fact unless it would have answered on its own merit.
-            bar = _needed_for_cast_question(words, accept)
+            bar = _needed_for_cast_question(index, words, names, accept)
             rivals = [(t, p) for t, p in rivals if t not in REQUIRED_SLOT or p >= bar]
         strangers = _strangers(index, words) if unpointed else []
         if unpointed and _in_the_shows_place(index, words, best, strangers):
@@ -548,12 +549,14 @@ def _needed_confidence(index: ShowIndex, words: list[str], accept: float) -> flo
     return float(accept ** (1 / (1 + UNFAMILIAR * unfamiliar)))
 
 
-def _needed_for_cast_question(words: list[str], accept: float) -> float:
-    """The bar for a cast answer: raised by the share of words no cast question uses (see `CAST_WORDS`)."""
+def _needed_for_cast_question(index: ShowIndex, words: list[str], names: list[Mention], accept: float) -> float:
+    """The bar for a cast answer: raised by the share of words no cast question uses (see `CAST_WORDS`), and
+    that do not describe the people named ("who plays Nicholas, the New York company's artistic director")."""
     content = _content_words(words)
     if not content:
         return accept
-    off_cast = sum(stem(w) not in CAST_WORDS for w in content) / len(content)
+    described = frozenset().union(*(index.people[p].about for m in names for p in m.person_ids if p in index.people))
+    off_cast = sum(stem(w) not in CAST_WORDS and stem(w) not in described for w in content) / len(content)
     return float(accept ** (1 / (1 + OFF_CAST * off_cast)))
 
 
@@ -651,6 +654,7 @@ _KNOWN_FOR = re.compile(
     r"\b(?:known for|filmography|familiar|in before|(?:other|previous) (?:roles?|shows|movies|films|work|credits)"
     r"|(?:know|recogni[sz]e) .*\bfrom$|seen .*\b(?:before|from)|where (?:have|do|did) i (?:seen?|know))\b"
 )
+_IN_THIS_SHOW = re.compile(r"\bin (?:this|it|this show|the show)$")
 _ELSE = re.compile(r"\b(?:what|where|anything|something) else\b")  # not "who else stars in it besides X"
 _PLAYER_WORDS = frozenset("actor actress plays played playing guy girl woman man lady dude".split())
 

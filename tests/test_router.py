@@ -837,3 +837,15 @@ def test_other_questions_naming_a_person_are_not_about_their_other_work(
     etoile_router: Router, question: str, fact: str
 ) -> None:
     assert (etoile_router.ask(question).fact_id or "").startswith(fact)
+
+
+def test_words_describing_the_character_named_keep_a_cast_question_one(etoile_router: Router) -> None:
+    answer = etoile_router.ask("Who plays Nicholas, the New York company's artistic director?")
+    assert (answer.status, answer.fact_id) == ("answered", "@actor-of-character:david-haig")
+    assert etoile_router.ask("how old is david haig").status == "unknown"  # not a word of his description
+
+
+def test_a_cast_name_beside_another_show_said_to_be_in_this_one_is_about_this_one(etoile_router: Router) -> None:
+    answer = etoile_router.ask("is yanic truesdale aka michel from gilmore girls in this??")
+    assert answer.status == "answered" and "Truesdale" in answer.text
+    assert etoile_router.ask("who plays cheyenne in maisel").status == "unknown"
