@@ -159,7 +159,7 @@ class Router:
         words, names = index.names.fill_slots(words, index.model.in_phrasings)
         if (pair := _related_pair(index, words, names)) is not None:  # before "related" is read as a typo
             characters = all(m.kind == CHARACTER_SLOT for m in names)
-            return self._pair_answer(index, pair, characters, any(stem(w) in KIN_WORDS for w in words))
+            return self._pair_answer(index, pair, words, characters, any(stem(w) in KIN_WORDS for w in words))
         if (fate := _fate(index, words, names)) is not None:
             return self._fact_answer(index, fate, 1.0)
         if _known_for(words, names):
@@ -322,11 +322,18 @@ class Router:
         mention = Mention(tuple(people), CHARACTER_SLOT, 0, 0)
         return self._person_answer(index, "@actor-of-character", [mention], share)
 
-    def _pair_answer(self, index: ShowIndex, pair: tuple[Person, Person], characters: bool, kin: bool) -> Answer:
-        """How two characters are related: what the description of each that names the other says."""
+    def _pair_answer(
+        self, index: ShowIndex, pair: tuple[Person, Person], words: list[str], characters: bool, kin: bool
+    ) -> Answer:
+        """How two characters are related: what the description of each that names the other says, or the plot
+        (a spoiler fact naming both: "do Jack and Cheyenne get together"), first when a word of the plot's is
+        asked ("did Gael cheat on Cheyenne"), never when kinship is."""
+        plot = characters and not kin and any(stem(w) in PLOT_RELATION_WORDS for w in words)
+        if plot and (told := _told_by_spoiler(index, pair, words)) is not None:
+            return self._fact_answer(index, told, 1.0)
         telling = [p for p, other in (pair, pair[::-1]) if characters and other.name_stems & p.about]
-        if not telling and characters and not kin and (told := _told_by_spoiler(index, pair)) is not None:
-            return self._fact_answer(index, told, 1.0)  # "do Jack and Cheyenne get together": the finale
+        if not telling and characters and not kin and (told := _told_by_spoiler(index, pair, words)) is not None:
+            return self._fact_answer(index, told, 1.0)
         if not telling:
             first, second = (p.character.split()[0] if characters else p.actor for p in pair)
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know how {first} and {second} are related.")
@@ -615,11 +622,12 @@ def _relative(index: ShowIndex, words: list[str], names: list[Mention]) -> str |
 # Kinship words ask what the descriptions say; the others may also be told by the plot ("are Jack and
 # Cheyenne dating": the finale), never "is Cheyenne related to Jack".
 KIN_WORDS = frozenset(stem(w) for w in "related relation relative relatives connected connection family".split())
-RELATION_WORDS = KIN_WORDS | frozenset(
+PLOT_RELATION_WORDS = frozenset(
     stem(w)
-    for w in "relationship between together dating date romance romantic involved love affair fling married "
-    "thing".split()
+    for w in "together dating date romance romantic involved love affair fling thing cheat cheated cheating kiss "
+    "kissed hook hooked breakup split".split()
 )
+RELATION_WORDS = KIN_WORDS | PLOT_RELATION_WORDS | frozenset(stem(w) for w in "relationship between married".split())
 
 
 def _related_pair(index: ShowIndex, words: list[str], names: list[Mention]) -> tuple[Person, Person] | None:
@@ -644,7 +652,7 @@ def _fate(index: ShowIndex, words: list[str], names: list[Mention]) -> Fact | No
         return None
     if not any(stem(w) in FATE_WORDS for w in words):
         return None
-    return _told_by_spoiler(index, (index.people[names[0].person_ids[0]],))
+    return _told_by_spoiler(index, (index.people[names[0].person_ids[0]],), words)
 
 
 # "what else has Gideon Glick been in", "where do I know the guy who plays Jack from": the actor's other work,
@@ -671,16 +679,19 @@ def _known_for(words: list[str], names: list[Mention]) -> bool:
     return bool(_PLAYER_WORDS.intersection(words)) and bool(_KNOWN_FOR.search(text))
 
 
-def _told_by_spoiler(index: ShowIndex, people: tuple[Person, ...]) -> Fact | None:
-    """The one current spoiler fact whose answer names every one of `people` (by a word of their character's
-    name), if exactly one does."""
-    told = []
+def _told_by_spoiler(index: ShowIndex, people: tuple[Person, ...], words: list[str]) -> Fact | None:
+    """The current spoiler fact whose answer names every one of `people` (by a word of their character's
+    name): of several, the one the pack's model ranks first for the question's words."""
+    told = {}
     for f in index.facts.values():
         if f.spoiler and f.current == f.id:
             said = {stem(w) for w in normalize(f.answer).split()}
             if all(p.name_stems & said for p in people):
-                told.append(f)
-    return told[0] if len(told) == 1 else None
+                told[f.id] = f
+    if len(told) < 2:
+        return next(iter(told.values()), None)
+    ranked = index.model.rank(words, limit=len(index.model.intents)).intents
+    return next((told[t] for t, _ in ranked if t in told), None)
 
 
 def _possessive(words: list[str]) -> bool:

@@ -789,8 +789,23 @@ def test_two_characters_no_description_links_are_told_by_the_spoiler_fact_naming
 
 
 def test_two_characters_nothing_links_are_unknown_not_a_spoiler(etoile_router: Router) -> None:
-    answer = etoile_router.ask("did jack and genevieve have a thing")
+    answer = etoile_router.ask("did nicholas and mishi have a thing")
     assert answer.status == "unknown" and not answer.spoiler
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("did gael cheat on cheyenne", "gael-and-quinn"),  # Gael's description names Cheyenne: the plot tells more
+        ("did jack and genevieve have a thing", "jack-genevieve-romance"),
+        ("do jack and cheyenne get together", "finale"),  # of the spoiler facts naming both, the one the words fit
+    ],
+)
+def test_a_plot_word_about_two_characters_is_told_by_the_spoiler_fact_it_fits(
+    etoile_router: Router, question: str, fact: str
+) -> None:
+    answer = etoile_router.ask(question)
+    assert (answer.status, answer.fact_id, answer.spoiler) == ("answered", fact, True)
 
 
 def test_a_cast_question_about_two_characters_answers_both(etoile_router: Router) -> None:
