@@ -625,7 +625,7 @@ KIN_WORDS = frozenset(stem(w) for w in "related relation relative relatives conn
 PLOT_RELATION_WORDS = frozenset(
     stem(w)
     for w in "together dating date romance romantic involved love affair fling thing cheat cheated cheating kiss "
-    "kissed hook hooked breakup split".split()
+    "kissed hook hooked breakup split leave leaves left".split()
 )
 RELATION_WORDS = KIN_WORDS | PLOT_RELATION_WORDS | frozenset(stem(w) for w in "relationship between married".split())
 
@@ -659,7 +659,7 @@ def _fate(index: ShowIndex, words: list[str], names: list[Mention]) -> Fact | No
 # which no fact of a pack is about (the cast templates answer from `Person.known_for`). "what else" asks it only
 # of an actor: "what else does Jack do" is about the character.
 _KNOWN_FOR = re.compile(
-    r"\b(?:known for|filmography|familiar|in before|(?:other|previous) (?:roles?|shows|movies|films|work|credits)"
+    r"\b(?:known for|filmography|familiar|in before|emmys?|(?:other|previous) (?:roles?|shows|movies|films|work)"
     r"|(?:know|recogni[sz]e) .*\bfrom$|seen .*\b(?:before|from)|where (?:have|do|did) i (?:seen?|know))\b"
 )
 _IN_THIS_SHOW = re.compile(r"\bin (?:this|it|this show|the show)$")

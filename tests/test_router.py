@@ -797,6 +797,7 @@ def test_two_characters_nothing_links_are_unknown_not_a_spoiler(etoile_router: R
     ("question", "fact"),
     [
         ("did gael cheat on cheyenne", "gael-and-quinn"),  # Gael's description names Cheyenne: the plot tells more
+        ("who does gael leave cheyenne for", "gael-and-quinn"),
         ("did jack and genevieve have a thing", "jack-genevieve-romance"),
         ("do jack and cheyenne get together", "finale"),  # of the spoiler facts naming both, the one the words fit
     ],
@@ -824,6 +825,7 @@ def test_a_cast_question_about_two_characters_answers_both(etoile_router: Router
         ("what is charlotte gainsbourg known for", "Charlotte Gainsbourg", "The Pale Blue Eye"),
         ("david alvarez looks familiar, what's he from", "David Alvarez", "West Side Story"),
         ("where do i know the actress who plays cheyenne from", "Lou de Laâge", "The Innocents"),
+        ("did luke kirby win an emmy", "Luke Kirby", "Emmy"),
     ],
 )
 def test_what_else_an_actor_has_been_in_is_their_known_for(
