@@ -24,6 +24,8 @@ from bot.text import normalize
 
 # Single words never taken for a name, however close ("cast" is not "cass").
 _NOT_NAMES = STOPWORDS | TV_WORDS | STORY_WORDS
+# Words for a person that say nothing a description does: "the billionaire board guy" is "the billionaire board".
+PERSON_WORDS = frozenset("guy guys lady woman man girl boy dude gal person one character".split())
 
 
 def _nothing(word: str) -> bool:
@@ -285,7 +287,7 @@ def described_people(people: Iterable[Person], words: list[str]) -> tuple[list[s
     of those words they match. Several people come back when none clearly stands out (the caller
     asks which one); none when nothing matches.
     """
-    wanted = {stem(w) for w in words if w not in _NOT_NAMES}
+    wanted = {stem(w) for w in words if w not in _NOT_NAMES and w not in PERSON_WORDS}
     if not wanted:
         return [], 0.0
     # A word of the description's first clause counts fully, one further on half.

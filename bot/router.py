@@ -8,6 +8,7 @@ from dataclasses import replace
 from bot.entities import (
     ACTOR_SLOT,
     CHARACTER_SLOT,
+    PERSON_WORDS,
     REQUIRED_SLOT,
     ROLE_QUESTION,
     TEMPLATES,
@@ -229,6 +230,13 @@ class Router:
             described = words[len(role.group(0).split()) :]
             if any(w not in STOPWORDS for w in described):
                 return self._described_person_answer(index, described)
+        if not names and (described_first := _described_then_asked(words)) is not None:
+            # "the french director lady, who plays her?": the description first, then the question about it.
+            described, template = described_first
+            if template == "@actor-of-character":
+                return self._described_person_answer(index, described)
+            if person := _one_described(index, described):
+                return self._person_answer(index, template, [Mention((person,), CHARACTER_SLOT, 0, 0)], 1.0)
         if not names and words[:3] == ["who", "is", "the"] and (person := _one_described(index, words[3:])):
             # "who is the billionaire": a character by description, when exactly one fits it well.
             return self._person_answer(index, "@who-is-character", [Mention((person,), CHARACTER_SLOT, 0, 0)], 1.0)
@@ -533,11 +541,29 @@ def _first_content(words: list[str]) -> str | None:
 
 
 def _described(index: ShowIndex, described: list[str]) -> tuple[list[str], float]:
-    """`described_people`, or no one when the pack does not know the description's first word (its head)."""
-    head = next((w for w in described if w not in STOPWORDS), None)
-    if head is None or not index.model.knows(head):
+    """`described_people`, or no one when the pack knows less than half of the description's words: it
+    describes someone else ("who plays superman in the new movie"), not the "rich billionaire board member"."""
+    content = [w for w in described if w not in STOPWORDS and w not in PERSON_WORDS]
+    if 2 * sum(map(index.model.knows, content)) < len(content) or not content:
         return [], 0.0
     return described_people(index.people.values(), described)
+
+
+# "the billionaire board guy, who is he", "the french director lady whats her name and who plays her", "who is
+# the spoiled ballerina and who plays her": a description, then a question about the person it describes.
+_DESCRIBED_THEN_ASKED = re.compile(
+    r"^(?:who is )?(?P<described>the .+?)(?: and)? (?P<asked>who (?:plays|played) (?:her|him|them)"
+    r"|who is (?:he|she|that|it)|what is (?:her|his) name)(?: and (?P<plays>who (?:plays|played) (?:her|him)))?$"
+)
+
+
+def _described_then_asked(words: list[str]) -> tuple[list[str], str] | None:
+    """The description and the cast template asked of it, for a question that describes someone first."""
+    match = _DESCRIBED_THEN_ASKED.match(" ".join(words))
+    if match is None:
+        return None
+    plays = match.group("asked").startswith("who play")
+    return match.group("described").split()[1:], "@actor-of-character" if plays else "@who-is-character"
 
 
 def _one_described(index: ShowIndex, described: list[str]) -> str | None:

@@ -866,3 +866,22 @@ def test_a_cast_name_beside_another_show_said_to_be_in_this_one_is_about_this_on
     answer = etoile_router.ask("is yanic truesdale aka michel from gilmore girls in this??")
     assert answer.status == "answered" and "Truesdale" in answer.text
     assert etoile_router.ask("who plays cheyenne in maisel").status == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("the billionaire board guy, who is he", "Crispin Shamblee"),
+        ("the french director lady, whats her name and who plays her", "Charlotte Gainsbourg"),
+        ("the french ice queen ballet director, who plays her?", "Charlotte Gainsbourg"),
+        ("who is the spoiled paris ballerina daughter and who plays her", "Taïs Vinolo"),
+        ("who plays the rich billionaire board member guy", "Simon Callow"),
+    ],
+)
+def test_a_character_described_first_then_asked_about(etoile_router: Router, question: str, expected: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered" and expected in answer.text
+
+
+def test_a_description_the_pack_mostly_does_not_know_is_someone_else(etoile_router: Router) -> None:
+    assert etoile_router.ask("the superman guy in the new movie, who plays him").status == "unknown"
