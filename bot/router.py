@@ -181,6 +181,8 @@ class Router:
         if unpointed and not SECOND_PERSON.isdisjoint(words):
             return _unknown(index)  # "who made you", "can you tell me a joke": talk to the bot, not about the show
         answer = self._decide(index, words, names, unpointed)
+        if answer.status == "unknown" and (told := _told_of(index, words, names)) is not None:
+            answer = self._fact_answer(index, told, 1.0)  # what the plot tells of the characters it names
         # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast,
         # unless the question names this show too, or says "in it" ("is Yanic Truesdale from Gilmore Girls in
         # Étoile", "... in this").
@@ -703,6 +705,35 @@ def _known_for(words: list[str], names: list[Mention]) -> bool:
     if all(m.kind == ACTOR_SLOT for m in names):
         return bool(_KNOWN_FOR.search(text) or _ELSE.search(text))
     return bool(_PLAYER_WORDS.intersection(words)) and bool(_KNOWN_FOR.search(text))
+
+
+_CAST_VERBS = frozenset("plays played playing portrays portrayed actor actress actors".split())
+
+
+def _told_of(index: ShowIndex, words: list[str], names: list[Mention]) -> Fact | None:
+    """For a question about the one or two characters it names that nothing else answered: the spoiler fact
+    naming them all that uses a word of the question besides the cast words ("who does Mishi flirt with", "who
+    does Jack pick to replace Nicholas"); of several, the one the model ranks first."""
+    people = list(dict.fromkeys(m.person_ids[0] for m in names if len(m.person_ids) == 1))
+    if not 1 <= len(people) <= 2 or any(m.kind != CHARACTER_SLOT or len(m.person_ids) != 1 for m in names):
+        return None
+    if not _CAST_VERBS.isdisjoint(words):
+        return None  # who plays them: no plot tells
+    asked = {stem(w) for w in _content_words(words)} - CAST_WORDS
+    if not asked:
+        return None
+    told = {
+        f.id: f
+        for f in index.facts.values()
+        if f.spoiler
+        and f.current == f.id
+        and (said := {stem(w) for w in normalize(f.answer).split()}) & asked
+        and all(index.people[p].name_stems & said for p in people)
+    }
+    if len(told) < 2:
+        return next(iter(told.values()), None)
+    ranked = index.model.rank(words, limit=len(index.model.intents)).intents
+    return next((told[t] for t, _ in ranked if t in told), None)
 
 
 def _told_by_spoiler(index: ShowIndex, people: tuple[Person, ...], words: list[str]) -> Fact | None:

@@ -885,3 +885,23 @@ def test_a_character_described_first_then_asked_about(etoile_router: Router, que
 
 def test_a_description_the_pack_mostly_does_not_know_is_someone_else(etoile_router: Router) -> None:
     assert etoile_router.ask("the superman guy in the new movie, who plays him").status == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("who does mishi flirt with", "mishi-arc"),
+        ("who does jack pick to replace nicholas as artistic director", "finale"),
+        ("who's cheyenne's mom", "cheyenne-family"),
+    ],
+)
+def test_what_the_plot_tells_of_characters_nothing_else_answered(
+    etoile_router: Router, question: str, fact: str
+) -> None:
+    answer = etoile_router.ask(question)
+    assert (answer.status, answer.fact_id, answer.spoiler) == ("answered", fact, True)
+
+
+@pytest.mark.parametrize("question", ["who plays quinn, jack's sister", "how old is jack"])
+def test_the_plot_does_not_answer_who_plays_someone_or_what_it_never_says(etoile_router: Router, question: str) -> None:
+    assert etoile_router.ask(question).status == "unknown"
