@@ -163,7 +163,7 @@ class Router:
             return self._pair_answer(index, pair, words, characters, any(stem(w) in KIN_WORDS for w in words))
         if (fate := _fate(index, words, names)) is not None:
             return self._fact_answer(index, fate, 1.0)
-        if _known_for(words, names):
+        if _known_for(index, words, names):
             return self._person_answer(index, "@known-for", names, 1.0)
         words = index.model.correct(words)
         if (
@@ -386,7 +386,7 @@ class Router:
         elif template == "@actor-in-show":
             text = f"Yes: {p.actor} plays {p.character}{role} in {index.title}."
         elif template == "@known-for":
-            text = f"{p.actor} ({p.character} in {index.title}) is known for {_listed(p.known_for)}."
+            text = f"{p.actor} plays {p.character}{role} in {index.title}, and is known for {_listed(p.known_for)}."
         else:
             text = (
                 f"{p.character}{about.replace(', ', ': ', 1)}. Played by {p.actor}{role}."
@@ -691,20 +691,32 @@ _KNOWN_FOR = re.compile(
     r"|(?:know|recogni[sz]e) .*\bfrom$|seen .*\b(?:before|from)|where (?:have|do|did) i (?:seen?|know))\b"
 )
 _IN_THIS_SHOW = re.compile(r"\bin (?:this|it|this show|the show)$")
+_WORKS = re.compile(r"\b(?:movies|films|shows|roles)$")  # "lou de laage movies?"
 _ELSE = re.compile(r"\b(?:what|where|anything|something) else\b")  # not "who else stars in it besides X"
 _PLAYER_WORDS = frozenset("actor actress plays played playing guy girl woman man lady dude".split())
 
 
-def _known_for(words: list[str], names: list[Mention]) -> bool:
+def _known_for(index: ShowIndex, words: list[str], names: list[Mention]) -> bool:
     """Whether the question asks what else the one person it names (an actor, or a character with a word for
-    who plays them) has been in."""
+    who plays them) has been in, or names one of the actor's other works ("isn't Simon Callow from Outlander")."""
     people = {m.person_ids for m in names}
     if len(people) != 1 or len(names[0].person_ids) != 1:
         return False
     text = " ".join(words)
     if all(m.kind == ACTOR_SLOT for m in names):
-        return bool(_KNOWN_FOR.search(text) or _ELSE.search(text))
+        person = index.people.get(names[0].person_ids[0])
+        titles = [_title_words(c) for c in (person.known_for if person is not None else ())]
+        # A title in full, or by a name the pack gives a show it mentions ("Maisel").
+        other = _named(index.other_shows, words)
+        named_work = any(f" {t} " in f" {text} " or (other is not None and other in t) for t in titles)
+        return bool(named_work or _KNOWN_FOR.search(text) or _ELSE.search(text) or _WORKS.search(text))
     return bool(_PLAYER_WORDS.intersection(words)) and bool(_KNOWN_FOR.search(text))
+
+
+def _title_words(credit: str) -> str:
+    """A credit's title as a question would hold it: "The Marvelous Mrs. Maisel (as Lenny Bruce)" is
+    "marvelous mrs maisel"."""
+    return " ".join(w for w in normalize(credit.partition(" (")[0]).split() if w not in ARTICLES)
 
 
 _CAST_VERBS = frozenset("plays played playing portrays portrayed actor actress actors".split())

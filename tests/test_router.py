@@ -826,6 +826,9 @@ def test_a_cast_question_about_two_characters_answers_both(etoile_router: Router
         ("david alvarez looks familiar, what's he from", "David Alvarez", "West Side Story"),
         ("where do i know the actress who plays cheyenne from", "Lou de Laâge", "The Innocents"),
         ("did luke kirby win an emmy", "Luke Kirby", "Emmy"),
+        ("isn't simon callow from outlander?", "Simon Callow", "Outlander"),  # one of the actor's works named
+        ("was luke kirby in maisel", "Luke Kirby", "Lenny Bruce"),  # by the name the pack gives that show
+        ("lou de laage movies?", "Lou de Laâge", "The Innocents"),
     ],
 )
 def test_what_else_an_actor_has_been_in_is_their_known_for(
@@ -835,6 +838,10 @@ def test_what_else_an_actor_has_been_in_is_their_known_for(
     assert (answer.status, answer.fact_id) == ("answered", f"@known-for:{folded(actor).replace(' ', '-')}")
     assert answer.text.startswith(actor) and credit in answer.text
     assert answer.sources and answer.as_of
+
+
+def test_another_show_none_of_an_actors_works_is_that_shows_question(etoile_router: Router) -> None:
+    assert etoile_router.ask("is charlotte gainsbourg in maisel").status == "unknown"
 
 
 def test_an_actor_with_no_known_for_is_unknown_and_says_so(etoile_router: Router) -> None:
