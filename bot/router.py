@@ -110,14 +110,17 @@ class Router:
             )
         whole = self._answer(text, context)
         parts = sentences(text)
+        if _TWO_QUESTIONS.search(text) and not _about_another_show(whole):
+            # "who made it, and where can I watch it?": each question answered, in one answer.
+            context = self._about_the_show_named(text, context)
+            if (both := self._two_questions(parts, context)) is not None:
+                return both
         if whole.status == "unknown" or len(parts) < 2:
             return whole  # declined as a whole (another show, chatter): no sentence of it is answered either
         # A message whose answer is what one of its statements says alone answered the statement, not the
         # question ("just finished the last ep. is there more coming?" got the finale): answer a question
-        # of it instead. A show named anywhere in the message is the one asked about.
-        named = self.resolver.find(normalize(text).split())
-        if named is not None and len(named.slugs) == 1:
-            context = replace(context, default_show=named.slugs[0])
+        # of it instead.
+        context = self._about_the_show_named(text, context)
         questions: list[str] = []
         statements: list[str] = []
         for part in parts:
@@ -128,6 +131,25 @@ class Router:
                 if answer.status == "answered":
                     return answer
         return whole
+
+    def _about_the_show_named(self, text: str, context: AskContext) -> AskContext:
+        """A show named anywhere in a message is the one each of its parts asks about."""
+        named = self.resolver.find(normalize(text).split())
+        if named is not None and len(named.slugs) == 1:
+            return replace(context, default_show=named.slugs[0])
+        return context
+
+    def _two_questions(self, parts: list[str], context: AskContext) -> Answer | None:
+        """Both answers of a sentence that joins two questions with "and", when each half is answered, by
+        different facts."""
+        for part in parts:
+            halves = _TWO_QUESTIONS.split(part)
+            if len(halves) != 2:
+                continue
+            answers = [self._answer(half, context) for half in halves]
+            if all(a.status == "answered" for a in answers) and answers[0].fact_id != answers[1].fact_id:
+                return _joined(answers)
+        return None
 
     def _answer(self, text: str, context: AskContext) -> Answer:
         words = normalize(text).split()
@@ -408,13 +430,14 @@ class Router:
 
 
 def _joined(answers: list[Answer]) -> Answer:
-    """Several people's answers as one: their texts in turn, every source once, the latest date."""
+    """Several answers as one: their texts in turn, every source once, the latest date, a spoiler if one is."""
     dates = [a.as_of for a in answers if a.as_of]
     return replace(
         answers[0],
         text="\n".join(a.text for a in answers),
         sources=tuple(dict.fromkeys(s for a in answers for s in a.sources)),
         as_of=max(dates) if dates else None,
+        spoiler=any(a.spoiler for a in answers),
     )
 
 
@@ -451,11 +474,21 @@ def _asks_about_unknown_name(
     return likely_template and any(w not in STOPWORDS and not w.isdigit() and not index.model.knows(w) for w in words)
 
 
+_ANOTHER_SHOW = f"{UNKNOWN_TEXT} I don't have facts about "
+# "..., and where can I watch it": "and" before a second question's first word.
+_TWO_QUESTIONS = re.compile(
+    r"(?:,\s*|\s+)and\s+(?=(?:who|whom|what|when|where|why|how|which|is|are|was|were|does|do|did|can|will)\b)",
+    re.IGNORECASE,
+)
+
+
 def _another_show(index: ShowIndex, name: str) -> Answer:
     """A question about a show this fact base does not cover: say which, and what it knows instead."""
-    return Answer(
-        status="unknown", text=f'{UNKNOWN_TEXT} I don\'t have facts about "{name}"; I know about {index.title}.'
-    )
+    return Answer(status="unknown", text=f'{_ANOTHER_SHOW}"{name}"; I know about {index.title}.')
+
+
+def _about_another_show(answer: Answer) -> bool:
+    return answer.text.startswith(_ANOTHER_SHOW)
 
 
 def _content_words(words: list[str]) -> list[str]:

@@ -912,3 +912,23 @@ def test_what_the_plot_tells_of_characters_nothing_else_answered(
 @pytest.mark.parametrize("question", ["who plays quinn, jack's sister", "how old is jack"])
 def test_the_plot_does_not_answer_who_plays_someone_or_what_it_never_says(etoile_router: Router, question: str) -> None:
     assert etoile_router.ask(question).status == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who made it, and where can I watch it?", ("palladino", "prime video")),
+        ("how many episodes and when did it come out?", ("eight", "april")),
+        ("who plays genevieve and is she coming back for season 2", ("gainsbourg", "cancelled")),
+    ],
+)
+def test_two_questions_joined_by_and_get_both_answers(
+    etoile_router: Router, question: str, expected: tuple[str, ...]
+) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered" and all(e in folded(answer.text) for e in expected), answer.text
+    assert len(set(answer.sources)) == len(answer.sources)
+
+
+def test_two_questions_about_another_show_stay_unanswered(etoile_router: Router) -> None:
+    assert etoile_router.ask("is there a season 2 of severance, and who is in the cast?").status == "unknown"
