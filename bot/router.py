@@ -141,13 +141,18 @@ class Router:
 
     def _two_questions(self, parts: list[str], context: AskContext) -> Answer | None:
         """Both answers of a sentence that joins two questions with "and", when each half is answered, by
-        different facts."""
+        different facts of a fan pack. (In an FAQ sheet the second half leans on the first: "what is my card's
+        apr and is it good" asks if the APR is good, not a question of its own.)"""
         for part in parts:
             halves = _TWO_QUESTIONS.split(part)
             if len(halves) != 2:
                 continue
             answers = [self._answer(half, context) for half in halves]
-            if all(a.status == "answered" for a in answers) and answers[0].fact_id != answers[1].fact_id:
+            if (
+                all(a.status == "answered" and a.show for a in answers)
+                and answers[0].fact_id != answers[1].fact_id
+                and all(self.base.show(str(a.show)).model.points_at_show >= REFERRING_PACK for a in answers)
+            ):
                 return _joined(answers)
         return None
 

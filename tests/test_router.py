@@ -366,6 +366,8 @@ def test_a_pack_that_answers_greetings_keeps_answering_them(tmp_path: Path) -> N
     # Its questions point at no show, so a new word ("email") never means another subject (CLINC150's
     # banking and travel requests lose 5 points of accuracy without this gate: see `REFERRING_PACK`).
     assert router.base.show("desk").model.points_at_show < REFERRING_PACK
+    # Nor are two requests joined by "and" answered apart: in a sheet the second leans on the first.
+    assert "\n" not in router.ask("i forgot my password and when are you open").text
 
 
 def test_a_fan_pack_points_at_its_show(etoile_router: Router) -> None:
