@@ -365,11 +365,9 @@ class Router:
         """How two characters are related: what the description of each that names the other says, or the plot
         (a spoiler fact naming both: "do Jack and Cheyenne get together"), first when a word of the plot's is
         asked ("did Gael cheat on Cheyenne"), never when kinship is."""
-        plot = characters and not kin and any(stem(w) in PLOT_RELATION_WORDS for w in words)
-        if plot and (told := _told_by_spoiler(index, pair, words)) is not None:
-            return self._fact_answer(index, told, 1.0)
         telling = [p for p, other in (pair, pair[::-1]) if characters and other.name_stems & p.about]
-        if not telling and characters and not kin and (told := _told_by_spoiler(index, pair, words)) is not None:
+        plot = any(stem(w) in PLOT_RELATION_WORDS for w in words)
+        if characters and not kin and (plot or not telling) and (told := _told_by_spoiler(index, pair, words)):
             return self._fact_answer(index, told, 1.0)
         if not telling:
             first, second = (p.character.split()[0] if characters else p.actor for p in pair)
@@ -593,7 +591,7 @@ def _described(index: ShowIndex, described: list[str]) -> tuple[list[str], float
 # the spoiled ballerina and who plays her": a description, then a question about the person it describes.
 _DESCRIBED_THEN_ASKED = re.compile(
     r"^(?:who is )?(?P<described>the .+?)(?: and)? (?P<asked>who (?:plays|played) (?:her|him|them)"
-    r"|who is (?:he|she|that|it)|what is (?:her|his) name)(?: and (?P<plays>who (?:plays|played) (?:her|him)))?$"
+    r"|who is (?:he|she|that|it)|what is (?:her|his) name)(?: and who (?:plays|played) (?:her|him))?$"
 )
 
 
@@ -769,31 +767,23 @@ def _told_of(index: ShowIndex, words: list[str], names: list[Mention]) -> Fact |
         return None
     if not _CAST_VERBS.isdisjoint(words):
         return None  # who plays them: no plot tells
-    asked = {stem(w) for w in _content_words(words)} - CAST_WORDS
+    asked = frozenset(stem(w) for w in _content_words(words)) - CAST_WORDS
     if not asked:
         return None
-    told = {
-        f.id: f
-        for f in index.facts.values()
-        if f.spoiler
-        and f.current == f.id
-        and (said := {stem(w) for w in normalize(f.answer).split()}) & asked
-        and all(index.people[p].name_stems & said for p in people)
-    }
-    if len(told) < 2:
-        return next(iter(told.values()), None)
-    ranked = index.model.rank(words, limit=len(index.model.intents)).intents
-    return next((told[t] for t, _ in ranked if t in told), None)
+    return _told_by_spoiler(index, tuple(index.people[p] for p in people), words, asked)
 
 
-def _told_by_spoiler(index: ShowIndex, people: tuple[Person, ...], words: list[str]) -> Fact | None:
+def _told_by_spoiler(
+    index: ShowIndex, people: tuple[Person, ...], words: list[str], asked: frozenset[str] | None = None
+) -> Fact | None:
     """The current spoiler fact whose answer names every one of `people` (by a word of their character's
-    name): of several, the one the pack's model ranks first for the question's words."""
+    name), and uses one of the `asked` stems if given: of several, the one the pack's model ranks first for
+    the question's words."""
     told = {}
     for f in index.facts.values():
         if f.spoiler and f.current == f.id:
             said = {stem(w) for w in normalize(f.answer).split()}
-            if all(p.name_stems & said for p in people):
+            if all(p.name_stems & said for p in people) and (asked is None or not asked.isdisjoint(said)):
                 told[f.id] = f
     if len(told) < 2:
         return next(iter(told.values()), None)
