@@ -180,9 +180,12 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
     _insert(
         db,
         "people",
-        ("show", "id", "actor", "character", "description", "role", "sources", "known_for"),
+        ("show", "id", "actor", "character", "description", "role", "sources", "known_for", "known_for_sources"),
         (
-            (slug, p.id, p.actor, p.character, p.description, p.role, json.dumps(p.sources), json.dumps(p.known_for))
+            (
+                *(slug, p.id, p.actor, p.character, p.description, p.role, json.dumps(p.sources)),
+                *(json.dumps(p.known_for), json.dumps(p.known_for_sources)),
+            )
             for p in pack.people
         ),
     )
@@ -198,7 +201,10 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
                 json.dumps(list(others), separators=(",", ":")),
                 records_text((*f[:8], cited(f[8]), f[9]) for f in facts),
                 records_text(
-                    (p.id, p.actor, p.character, p.description, p.role, cited(p.sources), p.known_for)
+                    (
+                        *(p.id, p.actor, p.character, p.description, p.role, cited(p.sources)),
+                        *(p.known_for, cited(p.known_for_sources)),
+                    )
                     for p in pack.people
                 ),
                 *(model_row if model_row is not None else model_data(pack)),
@@ -242,6 +248,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
             "role": str,
             "sources": str,  # JSON list of source ids
             "known_for": str,  # JSON list
+            "known_for_sources": str,  # JSON list of source ids
         },
         pk=("show", "id"),
     )

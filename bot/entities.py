@@ -112,6 +112,7 @@ class Person:
     role: str
     sources: tuple[Source, ...]
     known_for: tuple[str, ...] = ()  # the actor's other work (see `bot.packs.PersonEntry`)
+    known_for_sources: tuple[Source, ...] = ()  # the sources that list it (none: `sources`)
 
     @cached_property
     def name_stems(self) -> frozenset[str]:

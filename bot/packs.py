@@ -88,6 +88,7 @@ class PersonEntry:
     role: str = "main"
     sources: tuple[str, ...] = ()
     known_for: tuple[str, ...] = ()  # the actor's other work, as sources name it ("The Marvelous Mrs. Maisel")
+    known_for_sources: tuple[str, ...] = ()  # the sources that list it (default: `sources`)
 
 
 @dataclass(frozen=True)
@@ -348,10 +349,10 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 source_has_url[ident] = url is not None
                 sources.append(entry)
 
-    def check_refs(c: _Checker, refs: tuple[str, ...], table: str, i: int) -> None:
+    def check_refs(c: _Checker, refs: tuple[str, ...], table: str, i: int, key: str = "sources") -> None:
         for ref in refs:
             if ref not in source_has_url:
-                c.report(f"unknown source id '{ref}' (not in sources.toml)", table, i, "sources")
+                c.report(f"unknown source id '{ref}' (not in sources.toml)", table, i, key)
 
     facts: list[FactEntry] = []
     names = [n for n in (normalize(x) for x in (title, slug.replace("-", " "), *aliases)) if n]
@@ -444,6 +445,7 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                     "role",
                     "sources",
                     "known_for",
+                    "known_for_sources",
                 ],
                 "people",
                 i,
@@ -454,6 +456,11 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 role = "main"
             refs = c.strings(item, "sources", "people", i, required=True)
             check_refs(c, refs, "people", i)
+            known_for = c.strings(item, "known_for", "people", i)
+            known_for_refs = c.strings(item, "known_for_sources", "people", i)
+            check_refs(c, known_for_refs, "people", i, "known_for_sources")
+            if known_for_refs and not known_for:
+                c.report("known_for_sources without known_for", "people", i, "known_for_sources")
             person = PersonEntry(
                 id=ident,
                 actor=c.string(item, "actor", "people", i),
@@ -463,7 +470,8 @@ def load_pack(directory: Path) -> tuple[Pack | None, list[PackProblem]]:
                 description=c.string(item, "description", "people", i, required=False),
                 role=role,
                 sources=refs,
-                known_for=c.strings(item, "known_for", "people", i),
+                known_for=known_for,
+                known_for_sources=known_for_refs,
             )
             if ident:
                 people.append(person)

@@ -418,7 +418,7 @@ class Router:
                 if about
                 else f"{p.character} is played by {p.actor}{role}."
             )
-        sources = p.sources
+        sources = (p.known_for_sources or p.sources) if template == "@known-for" else p.sources
         dates = [s.published for s in sources if s.published]
         return Answer(
             status="answered",

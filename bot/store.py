@@ -27,7 +27,7 @@ from bot.models import Source
 from bot.settings import DEFAULT_LOADED_SHOWS
 
 MMAP_BYTES = 1 << 30
-SCHEMA_VERSION = 16  # bot.build writes it; a fact base of another version is refused (rebuild it)
+SCHEMA_VERSION = 17  # bot.build writes it; a fact base of another version is refused (rebuild it)
 
 
 class StoreError(Exception):
@@ -212,7 +212,7 @@ def _fact(r: list[Any]) -> Fact:
 
 
 def _person(r: list[Any]) -> Person:
-    return Person(r[0], r[1], r[2], r[3] or "", r[4], _sources(r[5]), tuple(r[6]))
+    return Person(r[0], r[1], r[2], r[3] or "", r[4], _sources(r[5]), tuple(r[6]), _sources(r[7]))
 
 
 def _sources(cited: list[list[Any]]) -> tuple[Source, ...]:

@@ -222,6 +222,7 @@ FIELDS = {
         "role",
         "sources",
         "known_for",
+        "known_for_sources",
         "extra",
     ),
 }

@@ -18,6 +18,11 @@ from bot.text import normalize
 from tests.conftest import PACKS, line_of, write_pack, write_synthetic_knowledge
 
 
+def otto_says(text: str, lines: str) -> str:
+    """The synthetic pack's second person (Otto Marsh) with `lines` added to his entry."""
+    return in_block(text, 'id = "otto-marsh"', 'role = "recurring"', f'role = "recurring"\n{lines}')
+
+
 def in_block(text: str, marker: str, old: str, new: str) -> str:
     """Replace `old` by `new` inside the [[table]] whose header line carries `marker` only."""
     start = text.index(marker)
@@ -145,15 +150,32 @@ CASES: dict[str, Case] = {
         words=("list",),
         needle='other_shows = "Harbor Lights"',
     ),
-    "person-known-for-not-a-list": Case(
-        "people.toml",
-        lambda t: in_block(
-            t, 'id = "otto-marsh"', 'role = "recurring"', 'role = "recurring"\nknown_for = "Harbor Lights"'
-        ),
-        key=idx("people", 1, "known_for"),
-        words=("list",),
-        needle='known_for = "Harbor Lights"',
-    ),
+    **{
+        f"person-{name}": Case(
+            "people.toml",
+            lambda t, lines=lines: otto_says(t, lines),
+            key=idx("people", 1, key),
+            words=(word,),
+            needle=needle,
+        )
+        for name, lines, key, word, needle in (
+            ("known-for-not-a-list", 'known_for = "Harbor"', "known_for", "list", 'known_for = "Harbor"'),
+            (
+                "known-for-unknown-source-id",
+                'known_for = ["Harbor Lights"]\nknown_for_sources = ["nowhere-news"]',
+                "known_for_sources",
+                "nowhere-news",
+                "nowhere-news",
+            ),
+            (
+                "known-for-sources-alone",
+                'known_for_sources = ["gazette-2024-01"]',
+                "known_for_sources",
+                "without known_for",
+                "known_for_sources =",
+            ),
+        )
+    },
     "person-unknown-source-id": Case(
         "people.toml",
         lambda t: in_block(t, 'id = "otto-marsh"', '"gazette-2024-01"', '"nowhere-news"'),

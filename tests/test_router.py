@@ -840,6 +840,8 @@ def test_what_else_an_actor_has_been_in_is_their_known_for(
     assert (answer.status, answer.fact_id) == ("answered", f"@known-for:{folded(actor).replace(' ', '-')}")
     assert answer.text.startswith(actor) and credit in answer.text
     assert answer.sources and answer.as_of
+    # It cites the sources that list the credits, not every source about the person (the cancellation's).
+    assert not any(s.outlet == "Business Upturn" for s in answer.sources)
 
 
 def test_another_show_none_of_an_actors_works_is_that_shows_question(etoile_router: Router) -> None:
