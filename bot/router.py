@@ -782,7 +782,7 @@ def _told_by_spoiler(
     told = {}
     for f in index.facts.values():
         if f.spoiler and f.current == f.id:
-            said = {stem(w) for w in normalize(f.answer).split()}
+            said = f.answer_stems
             if all(p.name_stems & said for p in people) and (asked is None or not asked.isdisjoint(said)):
                 told[f.id] = f
     if len(told) < 2:

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.entities import NameMatcher, Person
-from bot.intent import MODEL_COLUMNS, IntentModel
+from bot.intent import MODEL_COLUMNS, IntentModel, stem
 from bot.models import Source
 from bot.settings import DEFAULT_LOADED_SHOWS
+from bot.text import normalize
 
 MMAP_BYTES = 1 << 30
 SCHEMA_VERSION = 17  # bot.build writes it; a fact base of another version is refused (rebuild it)
@@ -46,6 +47,12 @@ class Fact:
     question: str  # a representative phrasing, used for "did you mean" suggestions
     sources: tuple[Source, ...]
     declines: bool = False  # the answer tells what no source reports (see `bot.packs.FactEntry`)
+
+    @cached_property
+    def answer_stems(self) -> frozenset[str]:
+        """Stems of the answer's words: whom and what it tells of (`bot.router._told_by_spoiler` reads every
+        spoiler fact's for a question naming characters)."""
+        return frozenset(stem(w) for w in normalize(self.answer).split())
 
 
 V = TypeVar("V")
