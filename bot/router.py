@@ -110,17 +110,18 @@ class Router:
             )
         whole = self._answer(text, context)
         parts = sentences(text)
-        if _TWO_QUESTIONS.search(text) and not _about_another_show(whole):
-            # "who made it, and where can I watch it?": each question answered, in one answer.
-            context = self._about_the_show_named(text, context)
-            if (both := self._two_questions(parts, context)) is not None:
-                return both
-        if whole.status == "unknown" or len(parts) < 2:
+        two = _TWO_QUESTIONS.search(text) is not None and not _about_another_show(whole)
+        if not two and (whole.status == "unknown" or len(parts) < 2):
             return whole  # declined as a whole (another show, chatter): no sentence of it is answered either
+        context = self._about_the_show_named(text, context)
+        # "who made it, and where can I watch it?": each question answered, in one answer.
+        if two and (both := self._two_questions(parts, context)) is not None:
+            return both
+        if whole.status == "unknown" or len(parts) < 2:
+            return whole
         # A message whose answer is what one of its statements says alone answered the statement, not the
         # question ("just finished the last ep. is there more coming?" got the finale): answer a question
         # of it instead.
-        context = self._about_the_show_named(text, context)
         questions: list[str] = []
         statements: list[str] = []
         for part in parts:
