@@ -183,8 +183,15 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
         ("show", "id", "actor", "character", "description", "role", "sources", "known_for", "known_for_sources"),
         (
             (
-                *(slug, p.id, p.actor, p.character, p.description, p.role, json.dumps(p.sources)),
-                *(json.dumps(p.known_for), json.dumps(p.known_for_sources)),
+                slug,
+                p.id,
+                p.actor,
+                p.character,
+                p.description,
+                p.role,
+                json.dumps(p.sources),
+                json.dumps(p.known_for),
+                json.dumps(p.known_for_sources),
             )
             for p in pack.people
         ),
@@ -202,8 +209,14 @@ def write_pack(db: sqlite_utils.Database, pack: Pack, origin: str, model_row: tu
                 records_text((*f[:8], cited(f[8]), f[9]) for f in facts),
                 records_text(
                     (
-                        *(p.id, p.actor, p.character, p.description, p.role, cited(p.sources)),
-                        *(p.known_for, cited(p.known_for_sources)),
+                        p.id,
+                        p.actor,
+                        p.character,
+                        p.description,
+                        p.role,
+                        cited(p.sources),
+                        p.known_for,
+                        cited(p.known_for_sources),
                     )
                     for p in pack.people
                 ),
