@@ -19,11 +19,15 @@ from bench.common import Result, all_cores, heading, latency_stats_ms, table, ve
 if TYPE_CHECKING:
     from bot.models import AskContext
     from bot.router import Router
+    from bot.store import FactBase
 
 SHOWS_FULL, SHOWS_QUICK = 1000, 50
 FACTS_PER_SHOW, PHRASINGS_PER_FACT, PEOPLE_PER_SHOW = 50, 10, 8
 TARGET_BUILD_S = 60.0
 TARGET_RATIO = 2.0
+# A budget that keeps fewer packs than the benchmark asks about (~75 of 1,000), so most questions load one:
+# shown beside the default to price a host that keeps the fact base on disk.
+SMALL_BUDGET_MB = 16
 
 # Title words are disjoint from the fact and name vocabularies, so a title never hides inside a question.
 TITLE_ADJECTIVES = (
@@ -352,21 +356,32 @@ def _timed(router: Router, questions: list[tuple[str, str]], context: AskContext
     return correct
 
 
-def measure_latency(db: Path, questions: list[tuple[str, str]], max_loaded: int | None = None) -> Result:
+def measure_latency(db: Path, questions: list[tuple[str, str]], budget_mb: int | None = None) -> Result:
     """Warm-up pass (loads every show asked about, timed separately), then one timed pass.
 
-    `max_loaded` None: the shipped bound on loaded packs (`SHOWBOT_LOADED_SHOWS`'s default)."""
+    `budget_mb` None: the shipped memory budget for loaded packs (`SHOWBOT_PACK_MEMORY_MB`'s default)."""
     from bot.models import AskContext
     from bot.router import Router
     from bot.store import FactBase
 
     gc.collect()
-    router = Router(FactBase(db) if max_loaded is None else FactBase(db, max_loaded))
+    base = FactBase(db) if budget_mb is None else FactBase(db, budget_mb << 20)
+    router = Router(base)
     context = AskContext()
     warm = _warm_up(router, questions, context)
     timings: list[int] = []
     correct = _timed(router, questions, context, timings)
-    return {**latency_stats_ms(timings), **warm, "answered_correctly": round(correct / len(questions), 4)}
+    return {
+        **latency_stats_ms(timings),
+        **warm,
+        **_loaded(base),
+        "answered_correctly": round(correct / len(questions), 4),
+    }
+
+
+def _loaded(base: FactBase) -> Result:
+    """How many packs the timed pass left loaded, and their stored size (memory is ~1.15x that)."""
+    return {"packs_loaded": len(base.loaded), "packs_loaded_mib": round(base.loaded_bytes / 2**20, 1)}
 
 
 def paired_latency(
@@ -395,6 +410,7 @@ def paired_latency(
     return {
         **latency_stats_ms(timings),
         **warm,
+        **_loaded(many.base),
         "answered_correctly": round(correct / len(questions), 4),
     }, {"questions": len(reference), **latency_stats_ms(reference_timings)}
 
@@ -402,10 +418,12 @@ def paired_latency(
 def _latency_row(label: str, r: Result) -> list[object]:
     first = r.get("first_question_per_show_median_ms", r.get("first_question_ms"))
     correct = r.get("answered_correctly")
+    kept = f"{r['packs_loaded']} ({r['packs_loaded_mib']})" if "packs_loaded" in r else "-"
     return [
         label,
         r["n"],
         r["shows_asked_about"],
+        kept,
         f"{r['median_ms']:.3f}",
         f"{r['p99_ms']:.3f}",
         f"{r['mean_ms']:.3f}",
@@ -468,14 +486,14 @@ def run(quick: bool = False) -> Result:
         big["latency"], out["etoile_reference"] = paired_latency(
             big_db, random_questions, etoile_db, [*eval_questions(), *ETOILE_PARAPHRASES]
         )
-        big["latency_all_loaded"] = measure_latency(big_db, random_questions, max_loaded=n_shows)
+        big["latency_small_budget"] = measure_latency(big_db, random_questions, budget_mb=SMALL_BUDGET_MB)
         big["latency_show0"] = measure_latency(big_db, show0)  # a fresh router: only show 0 loaded
         one["latency"] = measure_latency(one_db, show0)
     etoile_median = out["etoile_reference"]["median_ms"]
     ratio = big["latency"]["median_ms"] / etoile_median
     out["ratio_to_etoile_median"] = round(ratio, 2)
-    ratio_all_loaded = big["latency_all_loaded"]["median_ms"] / etoile_median
-    out["ratio_to_etoile_median_all_loaded"] = round(ratio_all_loaded, 2)
+    ratio_small_budget = big["latency_small_budget"]["median_ms"] / etoile_median
+    out["ratio_to_etoile_median_small_budget"] = round(ratio_small_budget, 2)
     out["ratio_many_to_one_median"] = round(big["latency"]["median_ms"] / one["latency"]["median_ms"], 2)
     out["ratio_many_to_one_median_same_questions"] = round(
         big["latency_show0"]["median_ms"] / one["latency"]["median_ms"], 2
@@ -503,10 +521,13 @@ def run(quick: bool = False) -> Result:
     )
     et = out["etoile_reference"]
     table(
-        ["Router.ask, naming a show", "timings", "shows", "median ms", "p99 ms", "mean ms", "1st q/show ms", "correct"],
+        [
+            *("Router.ask, naming a show", "timings", "shows", "kept (MiB)"),
+            *("median ms", "p99 ms", "mean ms", "1st q/show ms", "correct"),
+        ],
         [
             _latency_row(f"{n_shows:,}-show db, random shows", big["latency"]),
-            _latency_row(f"  same, SHOWBOT_LOADED_SHOWS={n_shows}", big["latency_all_loaded"]),
+            _latency_row(f"  same, SHOWBOT_PACK_MEMORY_MB={SMALL_BUDGET_MB}", big["latency_small_budget"]),
             _latency_row(f"{n_shows:,}-show db, show 0 only", big["latency_show0"]),
             _latency_row("1-show db (show 0)", one["latency"]),
             _latency_row("Étoile pack (reference, paired)", {**et, "shows_asked_about": 1}),
@@ -532,8 +553,8 @@ def run(quick: bool = False) -> Result:
             ],
             [f"median <= {TARGET_RATIO:.0f}x Étoile median", f"{ratio:.2f}x", verdict(ratio <= TARGET_RATIO)],
             [
-                f"(info) the same with SHOWBOT_LOADED_SHOWS={n_shows} (not the default)",
-                f"{ratio_all_loaded:.2f}x",
+                f"(info) the same with SHOWBOT_PACK_MEMORY_MB={SMALL_BUDGET_MB} (not the default)",
+                f"{ratio_small_budget:.2f}x",
                 "",
             ],
             ["(info) many-show / 1-show median, random shows", f"{out['ratio_many_to_one_median']:.2f}x", ""],

@@ -71,4 +71,4 @@ def open_router(settings: Settings, db_path: Path | None, notify: Callable[[str]
 
 def router_at(settings: Settings, path: Path) -> Router:
     """A router over the fact base at `path`, as the settings configure it (decisions, packs kept loaded)."""
-    return Router(FactBase(path, settings.loaded_shows), settings.router)
+    return Router(FactBase(path, settings.pack_memory_mb << 20), settings.router)

@@ -16,8 +16,10 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_KNOWLEDGE = PACKAGE_DIR.parent / "knowledge"
 SLACK_API_URL = "https://slack.com/api/"
-# Packs a process keeps in memory (~0.26 MiB for 50 facts): a bot in many servers must not hold every one.
-DEFAULT_LOADED_SHOWS = 64
+# MiB of show packs a process keeps loaded (a 50-fact pack's stored row is ~0.21 MB, ~0.24 MB loaded). A
+# question about a pack not loaded waits for a load that costs about what answering it does, so the default
+# keeps every pack of a 1,000-show fact base; a small host lowers it.
+DEFAULT_PACK_MEMORY_MB = 256
 
 
 class SettingsError(ValueError):
@@ -180,7 +182,7 @@ class Settings:
     router: RouterSettings = RouterSettings()
     log: LogSettings = LogSettings()
     cooldown_seconds: float = 3.0  # per user, in the chat adapters
-    loaded_shows: int = DEFAULT_LOADED_SHOWS  # the least recently asked beyond it load again when asked
+    pack_memory_mb: int = DEFAULT_PACK_MEMORY_MB  # the least recently asked packs beyond it load again when asked
     log_level: str = "WARNING"
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
@@ -212,7 +214,7 @@ class Settings:
                 json=env.flag("SHOWBOT_LOG_JSON", False),
             ),
             cooldown_seconds=env.number("SHOWBOT_COOLDOWN_SECONDS", 3.0),
-            loaded_shows=env.integer("SHOWBOT_LOADED_SHOWS", DEFAULT_LOADED_SHOWS, minimum=1) or DEFAULT_LOADED_SHOWS,
+            pack_memory_mb=env.integer("SHOWBOT_PACK_MEMORY_MB", DEFAULT_PACK_MEMORY_MB, 1) or DEFAULT_PACK_MEMORY_MB,
             log_level=level,
             discord=DiscordSettings(
                 token=env.secret("DISCORD_TOKEN"),

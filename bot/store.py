@@ -4,9 +4,9 @@ Only the alias table is read up front; a show's pack is loaded the first time a 
 it, so the cost of a question depends on that show's pack, not on how many shows the database holds.
 Loading reads one row (the names to spot, the other shows it mentions, the facts and people, the intent
 model's arrays) and decodes almost nothing; a fact or person is decoded, with the sources it cites, when
-an answer first needs it, without another read. With a bounded number of packs kept, a question about a
-show not kept costs a load, so a load must cost about what a question does. Reads use the standard
-library's sqlite3 to keep `showbot ask` start-up light.
+an answer first needs it, without another read. Packs stay loaded up to a memory budget: a question about
+a show beyond it costs a load (about what a question costs), so the default budget holds a large fact
+base's every pack. Reads use the standard library's sqlite3 to keep `showbot ask` start-up light.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from bot.entities import NameMatcher, Person
 from bot.intent import MODEL_COLUMNS, IntentModel, stem
 from bot.models import Source
-from bot.settings import DEFAULT_LOADED_SHOWS
+from bot.settings import DEFAULT_PACK_MEMORY_MB
 from bot.text import normalize
 
 MMAP_BYTES = 1 << 30
@@ -131,7 +131,8 @@ def read_meta(path: Path) -> dict[str, str] | None:
 
 
 class FactBase:
-    def __init__(self, path: Path, max_loaded: int = DEFAULT_LOADED_SHOWS) -> None:
+    def __init__(self, path: Path, memory_budget: int = DEFAULT_PACK_MEMORY_MB << 20) -> None:
+        """`memory_budget`: bytes of stored pack rows kept loaded (a loaded pack takes ~1.2x its row)."""
         if not path.is_file():
             raise StoreError(f"no fact base at {path}: run `showbot build` first")
         try:
@@ -149,7 +150,9 @@ class FactBase:
         self.path = path
         self.meta = meta
         self._indexes: OrderedDict[str, ShowIndex] = OrderedDict()
-        self._max_loaded = max(1, max_loaded)
+        self._sizes: dict[str, int] = {}
+        self._loaded_bytes = 0
+        self.memory_budget = memory_budget
         columns = ("names", "other_shows", "facts", "people", *MODEL_COLUMNS)
         self._load_sql = f"select {', '.join(f'[{c}]' for c in columns)} from packs where show = ?"
 
@@ -186,23 +189,39 @@ class FactBase:
         return [row[0] for row in self._query("select show from facts where id = ? order by show", [fact_id])]
 
     def show(self, slug: str) -> ShowIndex:
-        """The show's loaded pack; the least recently asked shows are dropped beyond `max_loaded`."""
+        """The show's loaded pack; the least recently asked shows are dropped beyond the memory budget,
+        but never the one just asked about."""
         index = self._indexes.get(slug)
         if index is None:
             try:
-                index = self._indexes[slug] = self._load(slug)
+                index, size = self._load(slug)
             except sqlite3.Error as exc:
                 raise self._damaged(exc) from None
-            if len(self._indexes) > self._max_loaded:
-                self._indexes.popitem(last=False)
+            self._indexes[slug] = index
+            self._sizes[slug] = size
+            self._loaded_bytes += size
+            while self._loaded_bytes > self.memory_budget and len(self._indexes) > 1:
+                dropped, _ = self._indexes.popitem(last=False)
+                self._loaded_bytes -= self._sizes.pop(dropped)
         else:
             self._indexes.move_to_end(slug)
         return index
 
-    def _load(self, slug: str) -> ShowIndex:
+    @property
+    def loaded(self) -> list[str]:
+        """Slugs of the packs in memory, least recently asked first."""
+        return list(self._indexes)
+
+    @property
+    def loaded_bytes(self) -> int:
+        """Stored size of the packs in memory, which the budget bounds."""
+        return self._loaded_bytes
+
+    def _load(self, slug: str) -> tuple[ShowIndex, int]:
         row = self._conn.execute(self._load_sql, [slug]).fetchone()
         if row is None:
             raise StoreError(f"show {slug!r} has no intent model: rebuild with `showbot build`")
+        size = sum(map(len, row))  # text columns are almost all ASCII: characters count as bytes
         return ShowIndex(
             slug,
             self.titles[slug],
@@ -211,7 +230,7 @@ class FactBase:
             NameMatcher.from_text(row[0]),
             IntentModel.from_row(row[4:]),
             tuple(json.loads(row[1])),
-        )
+        ), size
 
 
 def _fact(r: list[Any]) -> Fact:

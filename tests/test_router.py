@@ -617,14 +617,24 @@ def test_single_show_database_needs_no_default(etoile_router: Router) -> None:
     assert answer.show == "etoile"
 
 
-def test_loaded_shows_are_bounded(synthetic_db: Path) -> None:
-    """A long-running bot keeps only the most recently asked shows' packs in memory."""
-    base = FactBase(synthetic_db, max_loaded=1)
+def test_loaded_packs_stay_within_the_memory_budget(synthetic_db: Path) -> None:
+    """A long-running bot keeps only the most recently asked shows' packs, up to its memory budget, and
+    always the one it is answering from, even when that one alone is over it."""
+    base = FactBase(synthetic_db, memory_budget=1)
     router = Router(base)
     router.ask("who plays the captain in moonfall station")
+    assert base.loaded == ["moonfall"]
     router.ask("is harbor lights renewed")
-    assert len(base._indexes) == 1
+    assert base.loaded == ["harbor-lights"]
     assert router.ask("is moonfall station renewed").show == "moonfall"
+
+
+def test_packs_within_the_budget_stay_loaded_least_recently_asked_first(synthetic_db: Path) -> None:
+    base = FactBase(synthetic_db)
+    router = Router(base)
+    for question in ("is moonfall station renewed", "is harbor lights renewed", "who plays the captain in moonfall"):
+        router.ask(question)
+    assert base.loaded == ["harbor-lights", "moonfall"]
 
 
 @pytest.mark.parametrize(

@@ -136,7 +136,8 @@ def test_env_example_lists_every_setting() -> None:
         ("DISCORD_SHARD_IDS", "0,one"),
         ("DISCORD_AUTO_ANSWER_CHANNELS", "#general"),
         ("SHOWBOT_COOLDOWN_SECONDS", "-1"),
-        ("SHOWBOT_LOADED_SHOWS", "0"),
+        ("SHOWBOT_PACK_MEMORY_MB", "0"),
+        ("SHOWBOT_PACK_MEMORY_MB", "1.5"),
         ("SHOWBOT_QUESTION_LOG", "maybe"),
         ("SHOWBOT_LOG_RETENTION_DAYS", "a week"),
         ("SLACK_EPHEMERAL", "sometimes"),
@@ -148,15 +149,14 @@ def test_bad_values_name_their_key(key: str, value: str) -> None:
         Settings.load(env_file=None, environ={key: value})
 
 
-def test_loaded_shows_bound_reaches_the_fact_base(synthetic_db: Path) -> None:
+def test_pack_memory_budget_reaches_the_fact_base(synthetic_db: Path) -> None:
     from bot.app import open_router
 
-    settings = Settings.load(env_file=None, environ={"SHOWBOT_LOADED_SHOWS": "1"})
-    assert settings.loaded_shows == 1
+    assert Settings.load(env_file=None, environ={}).pack_memory_mb == 256
+    settings = Settings.load(env_file=None, environ={"SHOWBOT_PACK_MEMORY_MB": "1"})
+    assert settings.pack_memory_mb == 1
     router = open_router(settings, synthetic_db, lambda _: None)
-    router.ask("is moonfall station renewed")
-    router.ask("is harbor lights renewed")
-    assert len(router.base._indexes) == 1
+    assert router.base.memory_budget == 1 << 20
 
 
 def test_platform_settings_are_parsed() -> None:
