@@ -25,6 +25,7 @@ from bot.text import normalize
 # Single words never taken for a name, however close ("cast" is not "cass").
 _NOT_NAMES = STOPWORDS | TV_WORDS | STORY_WORDS
 # Words for a person that say nothing a description does: "the billionaire board guy" is "the billionaire board".
+_ARTICLES = frozenset({"the", "a", "an"})
 PERSON_WORDS = frozenset("guy guys lady woman man girl boy dude gal person one character".split())
 
 
@@ -130,6 +131,12 @@ class Person:
         Le Ballet National in Paris"), not what the rest of the sentence mentions ("... with the Paris company")."""
         head = _CLAUSE_BREAK.split(self.description, maxsplit=1)[0]
         return frozenset(stem(w) for w in normalize(f"{self.character} {head}").split())
+
+
+def credit_title(credit: str) -> tuple[str, ...]:
+    """A credit's title as a question holds it, articles left out: "The Marvelous Mrs. Maisel (as Lenny
+    Bruce)" is ("marvelous", "mrs", "maisel")."""
+    return tuple(w for w in normalize(credit.partition(" (")[0]).split() if w not in _ARTICLES)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.entities import (
     TEMPLATES,
     Mention,
     Person,
+    credit_title,
     described_people,
 )
 from bot.intent import STOPWORDS, stem
@@ -22,6 +23,7 @@ from bot.settings import RouterSettings
 from bot.shows import (
     FILLER,
     PART_WORDS,
+    TV_WORDS,
     ShowResolver,
     about_a_show,
     foreign_show_name,
@@ -186,6 +188,10 @@ class Router:
         other_is_subject = other is not None and _is_subject(words, other)
 
         words, names = index.names.fill_slots(words, index.model.in_phrasings)
+        if not names and (credited := _credited(index, words)) is not None:
+            words, names = credited[0], [credited[1]]
+            other = None  # the other show it names is the actor's ("the Gilmore Girls guy, who is he")
+            other_is_subject = False
         if (pair := _related_pair(index, words, names)) is not None:  # before "related" is read as a typo
             characters = all(m.kind == CHARACTER_SLOT for m in names)
             return self._pair_answer(index, pair, words, characters, any(stem(w) in KIN_WORDS for w in words))
@@ -381,6 +387,17 @@ class Router:
         )
 
     def _person_answer(self, index: ShowIndex, template: str, names: list[Mention], confidence: float) -> Answer:
+        if template in _WHO_PLAYS_WHOM and (mismatch := _mismatched_pair(index, names)) is not None:
+            # "Charlotte Gainsbourg plays Cheyenne, right?": who plays that character, and whom that actor plays
+            # (no "No:", which would misread "who does Luke Kirby play, who plays Cheyenne").
+            character, actor = mismatch
+            both = [
+                self._person_answer(index, "@actor-of-character", [_mention_of(character, CHARACTER_SLOT)], 1.0),
+                self._person_answer(index, "@character-of-actor", [_mention_of(actor, ACTOR_SLOT)], 1.0),
+            ]
+            role = "" if actor.role == "main" else f" ({actor.role})"
+            text = f"{character.character} is played by {character.actor}; {actor.actor} plays {actor.character}{role}."
+            return replace(_joined(both), text=text, confidence=confidence)
         wanted = REQUIRED_SLOT[template]
         ordered = sorted(names, key=lambda m: m.kind != wanted)
         if not ordered:
@@ -431,6 +448,30 @@ class Router:
             show=index.slug,
             show_title=index.title,
         )
+
+
+_WHO_PLAYS_WHOM = frozenset({"@actor-of-character", "@character-of-actor", "@actor-in-show"})
+
+
+def _made_by(words: list[str], start: int, end: int) -> bool:
+    """Whether the person words[start:end] describes made the show ("is it by the Gilmore Girls lady", "the
+    Gilmore Girls lady's show"): a maker, not one of the cast."""
+    after = words[end : end + 3]
+    return (start > 0 and words[start - 1] == "by") or (after[:1] == ["is"] and not TV_WORDS.isdisjoint(after))
+
+
+def _mismatched_pair(index: ShowIndex, names: list[Mention]) -> tuple[Person, Person] | None:
+    """The character and the actor a question pairs when the actor plays someone else: one of each named."""
+    characters = {m.person_ids[0] for m in names if m.kind == CHARACTER_SLOT and len(m.person_ids) == 1}
+    actors = {m.person_ids[0] for m in names if m.kind == ACTOR_SLOT and len(m.person_ids) == 1}
+    if len(characters) != 1 or len(actors) != 1 or characters == actors or len(names) != 2:
+        return None
+    character, actor = index.people.get(characters.pop()), index.people.get(actors.pop())
+    return (character, actor) if character is not None and actor is not None else None
+
+
+def _mention_of(person: Person, kind: str) -> Mention:
+    return Mention((person.id,), kind, 0, 0)
 
 
 def _joined(answers: list[Answer]) -> Answer:
@@ -742,7 +783,7 @@ def _known_for(index: ShowIndex, words: list[str], names: list[Mention]) -> bool
     text = " ".join(words)
     if all(m.kind == ACTOR_SLOT for m in names):
         person = index.people.get(names[0].person_ids[0])
-        titles = [_title_words(c) for c in (person.known_for if person is not None else ())]
+        titles = [" ".join(credit_title(c)) for c in (person.known_for if person is not None else ())]
         # A title in full, or by a name the pack gives a show it mentions ("Maisel").
         other = _named(index.other_shows, words)
         named_work = any(f" {t} " in f" {text} " or (other is not None and other in t) for t in titles)
@@ -750,10 +791,44 @@ def _known_for(index: ShowIndex, words: list[str], names: list[Mention]) -> bool
     return bool(_PLAYER_WORDS.intersection(words)) and bool(_KNOWN_FOR.search(text))
 
 
-def _title_words(credit: str) -> str:
-    """A credit's title as a question would hold it: "The Marvelous Mrs. Maisel (as Lenny Bruce)" is
-    "marvelous mrs maisel"."""
-    return " ".join(w for w in normalize(credit.partition(" (")[0]).split() if w not in ARTICLES)
+# Words for a person right beside one of their works: "the West Side Story guy", "the actress from The Innocents".
+_CREDITED = frozenset("actor actress guy girl woman man lady dude star".split())
+_NOUN_DETERMINERS = frozenset({"the", "that", "this", "a", "an"})
+
+
+def _credited(index: ShowIndex, words: list[str]) -> tuple[list[str], Mention] | None:
+    """An actor named by another of their works instead of by name: the words with that phrase as the actor's
+    slot, and its mention. Only a work exactly one of the cast is known for counts, right beside a word for
+    a person ("the West Side Story guy", "the actress from The Innocents"): "the maestro" is no credit."""
+    if _CREDITED.isdisjoint(words) or not index.credits:
+        return None
+    kept = [i for i, w in enumerate(words) if w not in ARTICLES]
+    plain = [words[i] for i in kept]
+    found: list[tuple[int, int, tuple[str, ...]]] = []
+    for title, people in index.credits.items():
+        n = len(title)
+        for k in range(len(plain) - n + 1):
+            if tuple(plain[k : k + n]) != title:
+                continue
+            start, end = kept[k], kept[k + n - 1] + 1
+            before = start - 1
+            while before >= 0 and words[before] in ARTICLES:
+                before -= 1
+            if end < len(words) and words[end] in _CREDITED:  # "the west side story guy"
+                end += 1
+            elif before >= 1 and words[before] == "from" and words[before - 1] in _CREDITED:  # "the guy from ..."
+                start = before - 1
+            else:
+                continue
+            if start > 0 and words[start - 1] in _NOUN_DETERMINERS:
+                start -= 1
+            if _made_by(words, start, end):
+                continue
+            found.append((start, end, people))
+    if len(found) != 1 or len(found[0][2]) != 1:
+        return None
+    start, end, (person,) = found[0]
+    return [*words[:start], ACTOR_SLOT, *words[end:]], Mention((person,), ACTOR_SLOT, start, start + 1)
 
 
 _CAST_VERBS = frozenset("plays played playing portrays portrayed actor actress actors".split())

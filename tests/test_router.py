@@ -858,6 +858,68 @@ def test_another_show_none_of_an_actors_works_is_that_shows_question(etoile_rout
     assert etoile_router.ask("is charlotte gainsbourg in maisel").status == "unknown"
 
 
+@pytest.mark.parametrize(
+    ("question", "actor", "character"),
+    [
+        ("the west side story guy, who does he play", "David Alvarez", "Gael Rodriguez"),
+        ("that four weddings and a funeral actor in étoile, what's his role", "David Haig", "Nicholas Leutwylek"),
+        ("actress from The Innocents, which character does she play", "Lou de Laâge", "Cheyenne Toussaint"),
+        ("is the guy from maestro in this? what part", "Gideon Glick", "Tobias Bell"),
+        ("the gilmore girls guy, who does he play", "Yanic Truesdale", "Raphaël Marchand"),
+    ],
+)
+def test_an_actor_named_by_another_of_their_works_is_that_actor(
+    etoile_router: Router, question: str, actor: str, character: str
+) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered" and answer.text.startswith(actor) and character in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is etoile by the gilmore girls lady?",  # who made it: the creators
+        "is this the gilmore girls lady's show",
+    ],
+)
+def test_a_work_naming_the_makers_is_no_actor(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert "Sherman-Palladino" in answer.text and not (answer.fact_id or "@").startswith("@")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how old is the west side story guy",  # named, but not asked about the role
+        "who's the maestro in etoile",  # a word, not beside a word for a person
+        "the guy from maisel, who does he play",  # two of the cast are known for it
+    ],
+)
+def test_a_work_that_names_no_one_actor_role_gets_no_cast_answer(etoile_router: Router, question: str) -> None:
+    assert not (etoile_router.ask(question).fact_id or "").startswith("@")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "charlotte gainsbourg plays cheyenne right?",
+        "is cheyenne played by charlotte gainsbourg",
+        "does charlotte gainsbourg play cheyenne",
+    ],
+)
+def test_an_actor_paired_with_someone_elses_character_gets_both_right(etoile_router: Router, question: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered"
+    assert answer.text == "Cheyenne Toussaint is played by Lou de Laâge; Charlotte Gainsbourg plays Geneviève Lavigne."
+    both = [etoile_router.ask(q).sources for q in ("who plays cheyenne", "who does charlotte gainsbourg play")]
+    assert set(answer.sources) == set(both[0] + both[1]) and answer.as_of
+
+
+def test_an_actor_paired_with_their_own_character_is_not_corrected(etoile_router: Router) -> None:
+    answer = etoile_router.ask("does lou de laage play cheyenne")
+    assert answer.fact_id == "@character-of-actor:lou-de-laage"
+
+
 def test_an_actor_with_no_known_for_is_unknown_and_says_so(etoile_router: Router) -> None:
     answer = etoile_router.ask("what else has lamay zhang been in")
     assert answer.status == "unknown" and "what else LaMay Zhang has been in" in answer.text
