@@ -303,6 +303,10 @@ class Router:
         needed = _needed_confidence(index, words, accept)
         if unpointed and _elsewhere(index, words, best, strangers):
             needed = max(needed, accept ** (1 / ELSEWHERE))
+        if unpointed and all(w in FILLER or w in GREETINGS for w in _content_words(words)):
+            # Nothing but chat words ("gm anyone up", "any news"), and not about the show: the bar of a question
+            # with no content word, however strongly a phrasing of the pack uses one of them.
+            needed = max(needed, accept ** (1 / CONTENT_FREE))
         if confidence < needed:
             return _unknown(index, confidence=confidence)
         # Close calls are judged on calibrated probabilities, so the ambiguity ratio means the same in every pack.

@@ -244,6 +244,8 @@ def test_story_words_about_the_show_itself_are_answered(etoile_router: Router, q
         "who made you",  # "you" is the bot
         "can you tell me a joke",
         "when does the next iphone come out",  # "iphone" in the place of "season" in a phrasing
+        "gm ☕ anyone up",  # only chat words, one of which a phrasing uses ("is anyone from Maisel in it")
+        "anyone here?",
     ],
 )
 def test_off_topic_and_greetings_are_unknown(etoile_router: Router, question: str) -> None:
