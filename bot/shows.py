@@ -50,7 +50,12 @@ _AUXILIARIES = frozenset("does do did has is are was were".split())
 # Words after which a request verb is a noun ("does the show have a proper ending"), not aimed at a show.
 _DETERMINERS = frozenset("the a an this that my your its their our".split())
 # A conjunction, or a question word that starts a new clause ("thinking of bingeing it, how many episodes").
-_SPAN_STOP = frozenset("and or but because if when with to how what where who why".split())
+# Reported speech ends one too ("saw an article saying | season 2", "in stranger things | says my friend"), and
+# so does a time ("binged it in like two | days").
+_SPAN_STOP = frozenset(
+    "and or but because if when with to how what where who why says said saying "
+    "day days week weeks weekend month months year years hour hours minute minutes".split()
+)
 # After the show itself ("can i stream it in canada", "is the series on peacock") these say where, not which show.
 _PLACES = frozenset({"in", "on"})
 # Other prepositions that end a verb's object ("cancel my reservation | at osteria").
@@ -63,7 +68,7 @@ _GENERIC = frozenset(
     "more other same hey hi yo guys anyone someone everyone know tell "
     "ever still really actually finally officially already yet even true real sure possible likely official "
     "originally initially eventually ultimately currently recently apparently supposedly probably definitely "
-    "seriously honestly literally basically "
+    "seriously honestly literally basically anyway anyways "
     "love loved loving like liked hate hated enjoy enjoyed adore adored binge binged bingeing rewatch rewatched "
     "announce announced confirm confirmed order ordered greenlight greenlit pick picked release released "
     "drop dropped get got getting make making made film filmed filming start started finish finished "
@@ -197,7 +202,7 @@ def foreign_show_name(
         where = w in _PLACES and _after_this_show(words, i)
         if (
             (w in _SPAN_START and not where)
-            or (w in REQUEST_VERBS and w in tv_words and not _after_determiner(words, i))
+            or (w in REQUEST_VERBS and w in tv_words and not _after_determiner(words, i) and not _said_of_it(words, i))
             or after_aux
         ):
             span = []
@@ -262,6 +267,19 @@ def _after_determiner(words: list[str], i: int) -> bool:
     """Whether words[i] follows a determiner: a noun ("the show", "the show has"), not a verb aimed at a
     show ("watch severance") nor a count of one ("how many seasons does the crown have")."""
     return i > 0 and words[i - 1] in _DETERMINERS
+
+
+# What a participle may be said of ("it", "season 2") or how ("been", "got"); not "they" ("they cancelled the bear").
+_PARTICIPLE_SUBJECTS = frozenset(
+    "it season seasons series show episode episodes be been being get got gets getting".split()
+)
+
+
+def _said_of_it(words: list[str], i: int) -> bool:
+    """Whether words[i] is a participle said of the show just before it ("is it cancelled or renewed, my feed
+    says both", "season 2 renewed y/n"), which takes no show after it, unlike "they cancelled the bear"."""
+    before = words[max(0, i - 3) : i]
+    return words[i].endswith("ed") and not _PARTICIPLE_SUBJECTS.isdisjoint(before)
 
 
 def _after_this_show(words: list[str], i: int) -> bool:

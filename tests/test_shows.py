@@ -26,6 +26,8 @@ def knows(word: str) -> bool:
         ("how many episodes does breaking bad have", "breaking bad"),
         ("is rings of paris season 3 out", "rings of paris"),  # "of" inside a name, known words or not
         ("is the lord of paris renewed", "lord of paris"),
+        ("they cancelled the bear why", "bear"),  # a participle with a subject of its own takes a show after it
+        ("is season 2 of the bear renewed", "bear"),
     ],
 )
 def test_another_show_is_named(question: str, name: str) -> None:
@@ -53,6 +55,11 @@ def test_another_show_is_named(question: str, name: str) -> None:
         "any chance of a season 2 of it",
         "thinking of bingeing it this weekend where is season 1",
         "loved the ending season 2 when",  # an opinion verb names nothing  # "it" is this show; "where" starts a clause
+        "is it cancelled or renewed my feed says both",  # said of "it": nothing after the participle is a show
+        "season 2 renewed y n",
+        "saw an article saying season 2 comes out late 2026",  # reported speech ends a name
+        "was not it only ever ordered for 1 season anyway",
+        "i binged the whole season in like 2 days no regrets",  # a time ends a name
     ],
 )
 def test_no_other_show(question: str) -> None:
