@@ -290,12 +290,28 @@ ROLE_QUESTION = re.compile(
 )
 
 
+# How fans say what a description says: who "runs" a company is its director; "ny" is New York.
+_DESCRIPTION_WORDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        "run runs running ran lead leads leading head heads heading directs directing manage manages managing "
+        "charge boss".split(),
+        ("director",),
+    ),
+    "ny": ("new", "york"),
+    "nyc": ("new", "york"),
+}
+
+
+def _described_as(word: str) -> tuple[str, ...]:
+    return _DESCRIPTION_WORDS.get(word, (word,))
+
+
 def described_people(people: Iterable[Person], words: list[str]) -> tuple[list[str], float]:
     """The people whose character or description shares the most words with `words`, and the share
     of those words they match. Several people come back when none clearly stands out (the caller
     asks which one); none when nothing matches.
     """
-    wanted = {stem(w) for w in words if w not in _NOT_NAMES and w not in PERSON_WORDS}
+    wanted = {stem(v) for w in words if w not in _NOT_NAMES and w not in PERSON_WORDS for v in _described_as(w)}
     if not wanted:
         return [], 0.0
     # A word of the description's first clause counts fully, one further on half.

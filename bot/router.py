@@ -273,6 +273,13 @@ class Router:
                 return self._described_person_answer(index, described)
             if person := _one_described(index, described):
                 return self._person_answer(index, template, [Mention((person,), CHARACTER_SLOT, 0, 0)], 1.0)
+        if (
+            not names
+            and (runs := _WHO_RUNS.match(" ".join(words))) is not None
+            and (person := _one_described(index, ["director", *words[len(runs.group(0).split()) :]]))
+        ):
+            # "who runs the Paris company", "who is in charge of the NY ballet company": its director.
+            return self._person_answer(index, "@who-is-character", [Mention((person,), CHARACTER_SLOT, 0, 0)], 1.0)
         if not names and words[:3] == ["who", "is", "the"] and (person := _one_described(index, words[3:])):
             # "who is the billionaire": a character by description, when exactly one fits it well.
             return self._person_answer(index, "@who-is-character", [Mention((person,), CHARACTER_SLOT, 0, 0)], 1.0)
@@ -638,6 +645,11 @@ def _described(index: ShowIndex, described: list[str]) -> tuple[list[str], float
 _DESCRIBED_THEN_ASKED = re.compile(
     r"^(?:who is )?(?P<described>the .+?)(?: and)? (?P<asked>who (?:plays|played) (?:her|him|them)"
     r"|who is (?:he|she|that|it)|what is (?:her|his) name)(?: and who (?:plays|played) (?:her|him))?$"
+)
+
+
+_WHO_RUNS = re.compile(
+    r"^who (?:runs|leads|heads|directs|manages|is in charge of|is the (?:head|boss|director) of)(?= )"
 )
 
 

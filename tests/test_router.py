@@ -968,6 +968,19 @@ def test_a_character_described_first_then_asked_about(etoile_router: Router, que
     assert answer.status == "answered" and expected in answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("whos in charge of the ny ballet company", "Jack McMillan"),  # who runs it is its director; NY is New York
+        ("the ny artistic director who ends up in a coma, who plays him", "David Haig"),
+        ("whos the star ballerina who gets sent from paris to ny", "Cheyenne Toussaint"),
+    ],
+)
+def test_descriptions_in_fans_words(etoile_router: Router, question: str, expected: str) -> None:
+    answer = etoile_router.ask(question)
+    assert answer.status == "answered" and expected in answer.text
+
+
 def test_a_description_the_pack_mostly_does_not_know_is_someone_else(etoile_router: Router) -> None:
     assert etoile_router.ask("the superman guy in the new movie, who plays him").status == "unknown"
 
