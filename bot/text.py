@@ -103,6 +103,11 @@ _CHAT = {
     "dad": "father",
     "bf": "boyfriend",
     "gf": "girlfriend",
+    # Slang for cancelling a show: "why'd they axe it".
+    "axe": "cancel",
+    "axed": "cancelled",
+    "axing": "cancelling",
+    "nixed": "cancelled",
     # One spelling per word on both sides of the Atlantic.
     "canceled": "cancelled",
     "canceling": "cancelling",

@@ -94,6 +94,8 @@ def test_contractions_and_apostrophe_free_spellings(variant: str) -> None:
         ("who is his dad", "who is his father"),
         ("wen is s2 out", "when is season 2 out"),
         ("wat happens", "what happens"),
+        ("why did they axe it", "why did they cancel it"),  # slang for cancelling a show
+        ("was it axed", "was it cancelled"),
     ],
 )
 def test_chat_spellings(chat: str, plain: str) -> None:
