@@ -305,7 +305,7 @@ class Router:
         strangers = _strangers(index, words) if unpointed else []
         if unpointed and _in_the_shows_place(index, words, best, strangers):
             return _unknown(index, confidence=confidence)
-        if _off_frame(index, words, best):
+        if _off_frame(index, words, best) or _asks_for_a_stranger(index, words):
             return _unknown(index, confidence=confidence)
         needed = _needed_confidence(index, words, accept)
         if unpointed and _elsewhere(index, words, best, strangers):
@@ -559,6 +559,23 @@ def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
     start = next((i for i, w in enumerate(words) if w not in _GREETING_COMPANY), len(words))
     end = next((i for i in range(len(words), start, -1) if words[i - 1] not in _GREETING_COMPANY), start)
     return [w for w in _content_words(words[start:end]) if not index.model.recognises(w) and w not in FILLER]
+
+
+# "what <thing> ..." / "what is the <thing> ...", with more of the question after the thing.
+_WHAT_THING = re.compile(r"^(?:what|which) (?:is |are |was |were )?(?:the |a |an )?(?P<thing>[a-z]+) \w")
+# Things a question asks when, how or why by: "what year did it come out", "what kind of show is it".
+_FRAME_THINGS = frozenset("year yr years month day date time week kind sort type way reason".split())
+
+
+def _asks_for_a_stranger(index: ShowIndex, words: list[str]) -> bool:
+    """Whether a fan's question asks for a kind of thing the pack never mentions ("what's the song at the end of
+    episode 3", "what budget did it have"): the rest of the question may fit a fact ("the end"), but the pack
+    cannot tell that thing. An FAQ sheet's requests are not judged so ("what is the routing number")."""
+    match = _WHAT_THING.match(" ".join(words))
+    if match is None or index.model.points_at_show < REFERRING_PACK:
+        return False
+    thing = match.group("thing")
+    return thing not in STOPWORDS | FILLER | _FRAME_THINGS and not index.model.recognises(thing)
 
 
 def _elsewhere(index: ShowIndex, words: list[str], best: str, strangers: list[str]) -> bool:

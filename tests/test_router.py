@@ -981,6 +981,22 @@ def test_descriptions_in_fans_words(etoile_router: Router, question: str, expect
     assert answer.status == "answered" and expected in answer.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the song at the end of episode 3",  # "the end" fits the finale; no fact tells a song
+        "whats the metacritic score for étoile",
+    ],
+)
+def test_a_kind_of_thing_the_pack_never_mentions_is_unknown(etoile_router: Router, question: str) -> None:
+    assert etoile_router.ask(question).status == "unknown"
+
+
+@pytest.mark.parametrize("question", ["what year did etoile come out", "what kind of show is etoile"])
+def test_when_and_what_kind_are_no_things_asked_for(etoile_router: Router, question: str) -> None:
+    assert etoile_router.ask(question).status == "answered"
+
+
 def test_a_description_the_pack_mostly_does_not_know_is_someone_else(etoile_router: Router) -> None:
     assert etoile_router.ask("the superman guy in the new movie, who plays him").status == "unknown"
 
