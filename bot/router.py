@@ -113,8 +113,17 @@ class Router:
         whole = self._answer(text, context)
         parts = sentences(text)
         two = _TWO_QUESTIONS.search(text) is not None and not _about_another_show(whole)
-        if not two and (whole.status == "unknown" or len(parts) < 2):
-            return whole  # declined as a whole (another show, chatter): no sentence of it is answered either
+        if not two and len(parts) < 2:
+            return whole
+        if whole.status == "unknown" and not two:
+            if _about_another_show(whole):
+                return whole  # declined as a whole: no sentence of it is answered either
+            # "simon callow, who does he play? one site said arturo": the one question of it answered confidently
+            # alone (as confidently as a question with no content word must be: not "how's it going").
+            context = self._about_the_show_named(text, context)
+            answers = [self._answer(part, context) for part in parts if _is_question(part)]
+            sure = [a for a in answers if a.status == "answered" and a.confidence >= self._sure(a)]
+            return sure[0] if len(sure) == 1 else whole
         context = self._about_the_show_named(text, context)
         # "who made it, and where can I watch it?": each question answered, in one answer.
         if two and (both := self._two_questions(parts, context)) is not None:
@@ -134,6 +143,13 @@ class Router:
                 if answer.status == "answered":
                     return answer
         return whole
+
+    def _sure(self, answer: Answer) -> float:
+        """The confidence of an answer sure enough to stand for a whole message it is only part of."""
+        accept = self.settings.accept
+        if accept is None:
+            accept = self.base.show(str(answer.show)).model.threshold if answer.show else 1.0
+        return float(accept ** (1 / CONTENT_FREE))
 
     def _about_the_show_named(self, text: str, context: AskContext) -> AskContext:
         """A show named anywhere in a message is the one each of its parts asks about."""

@@ -328,6 +328,8 @@ def test_a_greeting_before_a_question_is_no_reason_to_ignore_it(
         ("Loved the finale. When does season 2 come out?", "no season 2"),
         ("Is it like Mrs. Maisel?", "carbon copy"),  # a title's full stop ends no sentence
         ("is etoile any good? asking for a friend", "85%"),  # a fragment that adds nothing: the whole message
+        # Declined as a whole, but one of its questions is answered confidently alone.
+        ("simon callow, who does he play? one site said arturo", "crispin shamblee"),
     ],
 )
 def test_a_message_of_several_sentences_is_answered_from_its_question(
@@ -340,6 +342,11 @@ def test_a_message_of_several_sentences_is_answered_from_its_question(
 
 def test_a_message_about_another_show_is_not_answered_from_its_question(etoile_router: Router) -> None:
     assert etoile_router.ask("I love Severance. Is there a season 2?").status == "unknown"
+
+
+@pytest.mark.parametrize("message", ["hi bot!! how's it going", "what is etoile rated? ok for my 10 yr old?"])
+def test_a_declined_message_is_not_answered_from_an_unsure_question_of_it(etoile_router: Router, message: str) -> None:
+    assert etoile_router.ask(message).status == "unknown"
 
 
 def test_a_pack_that_answers_greetings_keeps_answering_them(tmp_path: Path) -> None:
