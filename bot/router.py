@@ -744,7 +744,23 @@ _GREETINGS_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in GREETINGS)
 _COMPANY_ONCE = frozenset(_DOUBLED.sub(r"\1", w) for w in _GREETING_COMPANY)
 
 
+# Small talk that asks nothing of the show, said alone or around a greeting ("hi bot!! how's it going").
+_SMALL_TALK = re.compile(
+    r"^(?:how (?:is it going|are (?:you|ya|things)(?: doing)?|is (?:everyone|everybody|your day)|have you been"
+    r"|was your day)|what is up)$"
+)
+_AROUND_SMALL_TALK = GREETINGS | frozenset("bot showbot everyone everybody guys folks yall all".split())
+
+
+def _is_small_talk(words: list[str]) -> bool:
+    start = next((i for i, w in enumerate(words) if w not in _AROUND_SMALL_TALK), len(words))
+    end = next((i for i in range(len(words), start, -1) if words[i - 1] not in _AROUND_SMALL_TALK), start)
+    return _SMALL_TALK.match(" ".join(words[start:end])) is not None
+
+
 def _is_greeting(words: list[str]) -> bool:
+    if ("how" in words or "up" in words) and _is_small_talk(words):  # the gate: small talk holds one of them
+        return True
     if _GREETING_COMPANY.issuperset(words):
         return not GREETINGS.isdisjoint(words)
     # Most questions hold a word that no squeezing makes company ("plays"): no need to squeeze them all.

@@ -246,6 +246,9 @@ def test_story_words_about_the_show_itself_are_answered(etoile_router: Router, q
         "when does the next iphone come out",  # "iphone" in the place of "season" in a phrasing
         "gm ☕ anyone up",  # only chat words, one of which a phrasing uses ("is anyone from Maisel in it")
         "anyone here?",
+        "how's it going",  # small talk, not "how is it" (is it good)
+        "hey guys how are you",
+        "what's up everyone",
     ],
 )
 def test_off_topic_and_greetings_are_unknown(etoile_router: Router, question: str) -> None:
