@@ -579,8 +579,12 @@ def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
 
 # "what <thing> ..." / "what is the <thing> ...", with more of the question after the thing.
 _WHAT_THING = re.compile(r"^(?:what|which) (?:is |are |was |were )?(?:the |a |an )?(?P<thing>[a-z]+) \w")
-# Things a question asks when, how or why by: "what year did it come out", "what kind of show is it".
-_FRAME_THINGS = frozenset("year yr years month day date time week kind sort type way reason".split())
+# Things a question asks when, how or why by ("what year did it come out", "what kind of show is it"), or
+# who told it, which every answer's sources say ("which outlet first reported it").
+_FRAME_THINGS = frozenset(
+    "year yr years month day date time week kind sort type way reason "
+    "outlet outlets source sources site website publication paper article articles report reports".split()
+)
 
 
 def _asks_for_a_stranger(index: ShowIndex, words: list[str]) -> bool:

@@ -1002,7 +1002,14 @@ def test_a_kind_of_thing_the_pack_never_mentions_is_unknown(etoile_router: Route
     assert etoile_router.ask(question).status == "unknown"
 
 
-@pytest.mark.parametrize("question", ["what year did etoile come out", "what kind of show is etoile"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what year did etoile come out",
+        "what kind of show is etoile",
+        "which outlet first reported that etoile wasnt getting a season 2",  # every answer cites its outlets
+    ],
+)
 def test_when_and_what_kind_are_no_things_asked_for(etoile_router: Router, question: str) -> None:
     assert etoile_router.ask(question).status == "answered"
 
