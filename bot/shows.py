@@ -53,7 +53,7 @@ _DETERMINERS = frozenset("the a an this that my your its their our".split())
 # Reported speech ends one too ("saw an article saying | season 2", "in stranger things | says my friend"), and
 # so does a time ("binged it in like two | days").
 _SPAN_STOP = frozenset(
-    "and or but because if when with to how what where who why says said saying "
+    "and or but because if when with to how what where who why so says said saying "
     "day days week weeks weekend month months year years hour hours minute minutes".split()
 )
 # After the show itself ("can i stream it in canada", "is the series on peacock") these say where, not which show.
@@ -88,7 +88,9 @@ OTHER_WORKS = frozenset("movie film novel".split())
 _REFERENCES = TV_WORDS | (STORY_WORDS - OTHER_WORKS) | SHOW_PRONOUNS
 # Words that qualify or pad a question whatever it asks ("can someone tell me the best ..."): never its subject.
 FILLER = _GENERIC
-_NOT_A_NAME = STOPWORDS | TV_WORDS | STORY_WORDS | _GENERIC
+# Idioms after "on" that say how a plan stands, not where to watch: "is season 2 still on track / on hold".
+_PLAN_STATES = frozenset("track hold schedule course pause ice".split())
+_NOT_A_NAME = STOPWORDS | TV_WORDS | STORY_WORDS | _GENERIC | _PLAN_STATES
 
 
 # How close a misspelt show name must come to an alias (OSA similarity: one edit in five letters).

@@ -108,6 +108,10 @@ _CHAT = {
     "axed": "cancelled",
     "axing": "cancelling",
     "nixed": "cancelled",
+    # A show "greenlit" was ordered: "what year did amazon greenlight etoile".
+    "greenlight": "order",
+    "greenlit": "ordered",
+    "greenlighted": "ordered",
     # One spelling per word on both sides of the Atlantic.
     "canceled": "cancelled",
     "canceling": "cancelling",

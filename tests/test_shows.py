@@ -60,6 +60,8 @@ def test_another_show_is_named(question: str, name: str) -> None:
         "saw an article saying season 2 comes out late 2026",  # reported speech ends a name
         "was not it only ever ordered for 1 season anyway",
         "i binged the whole season in like 2 days no regrets",  # a time ends a name
+        "is season 2 still on track",  # how a plan stands, not where it streams
+        "she would love to go back for season 2 so is she returning",  # "so" starts a clause of its own
     ],
 )
 def test_no_other_show(question: str) -> None:

@@ -96,6 +96,7 @@ def test_contractions_and_apostrophe_free_spellings(variant: str) -> None:
         ("wat happens", "what happens"),
         ("why did they axe it", "why did they cancel it"),  # slang for cancelling a show
         ("was it axed", "was it cancelled"),
+        ("when was it greenlit", "when was it ordered"),
     ],
 )
 def test_chat_spellings(chat: str, plain: str) -> None:
