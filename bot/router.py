@@ -800,7 +800,7 @@ KIN_WORDS = frozenset(stem(w) for w in "related relation relative relatives conn
 PLOT_RELATION_WORDS = frozenset(
     stem(w)
     for w in "together dating date romance romantic involved love affair fling thing cheat cheated cheating kiss "
-    "kissed hook hooked breakup split leave leaves left".split()
+    "kissed hook hooked breakup split leave leaves left happen happens happened".split()
 )
 RELATION_WORDS = KIN_WORDS | PLOT_RELATION_WORDS | frozenset(stem(w) for w in "relationship between married".split())
 
