@@ -261,8 +261,11 @@ def _object(words: list[str]) -> list[str]:
 
 
 def refers_to_a_show(words: list[str]) -> bool:
-    """Whether the question points at a show without naming it: a pronoun, a TV word or a story word."""
-    return not _REFERENCES.isdisjoint(words)
+    """Whether the question points at a show without naming it: a pronoun, a TV word or a story word, or
+    "this" ending it after a preposition ("who's in this", "what did the creators do before this")."""
+    return not _REFERENCES.isdisjoint(words) or (
+        len(words) > 1 and words[-1] == "this" and words[-2] in _SPAN_START | _PREPOSITIONS | {"before"}
+    )
 
 
 def _after_determiner(words: list[str], i: int) -> bool:

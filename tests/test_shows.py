@@ -149,6 +149,10 @@ def test_a_show_named_after_a_tv_verb_is_another_show(question: str, name: str) 
         ("recommend a good podcast", False),
         ("recommend a good movie", False),  # another kind of work
         ("what s the best ballet film", False),
+        ("what else have the creators done before this", True),  # "this" closing it, after a preposition
+        ("who is in this", True),
+        ("what is this", False),
+        ("translate this", False),
     ],
 )
 def test_a_pronoun_tv_word_or_story_word_points_at_a_show(question: str, refers: bool) -> None:
