@@ -845,19 +845,21 @@ _PLAYER_WORDS = frozenset("actor actress plays played playing guy girl woman man
 
 def _known_for(index: ShowIndex, words: list[str], names: list[Mention]) -> bool:
     """Whether the question asks what else the one person it names (an actor, or a character with a word for
-    who plays them) has been in, or names one of the actor's other works ("isn't Simon Callow from Outlander")."""
+    who plays them) has been in, or names one of the actor's other works, by the actor's name or the
+    character's ("isn't Simon Callow from Outlander", "gael's actor was in west side story right?", "wait, Jack
+    is Lenny Bruce from Maisel??")."""
     people = {m.person_ids for m in names}
     if len(people) != 1 or len(names[0].person_ids) != 1:
         return False
     text = " ".join(words)
+    person = index.people.get(names[0].person_ids[0])
+    titles = [" ".join(credit_title(c)) for c in (person.known_for if person is not None else ())]
+    # A title in full, or by a name the pack gives a show it mentions ("Maisel").
+    other = _named(index.other_shows, words) if titles else None
+    named_work = any(f" {t} " in f" {text} " or (other is not None and other in t) for t in titles)
     if all(m.kind == ACTOR_SLOT for m in names):
-        person = index.people.get(names[0].person_ids[0])
-        titles = [" ".join(credit_title(c)) for c in (person.known_for if person is not None else ())]
-        # A title in full, or by a name the pack gives a show it mentions ("Maisel").
-        other = _named(index.other_shows, words)
-        named_work = any(f" {t} " in f" {text} " or (other is not None and other in t) for t in titles)
         return bool(named_work or _KNOWN_FOR.search(text) or _ELSE.search(text) or _WORKS.search(text))
-    return bool(_PLAYER_WORDS.intersection(words)) and bool(_KNOWN_FOR.search(text))
+    return named_work or (bool(_PLAYER_WORDS.intersection(words)) and bool(_KNOWN_FOR.search(text)))
 
 
 # Words for a person right beside one of their works: "the West Side Story guy", "the actress from The Innocents".

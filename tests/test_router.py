@@ -854,6 +854,8 @@ def test_a_cast_question_about_two_characters_answers_both(etoile_router: Router
         ("isn't simon callow from outlander?", "Simon Callow", "Outlander"),  # one of the actor's works named
         ("was luke kirby in maisel", "Luke Kirby", "Lenny Bruce"),  # by the name the pack gives that show
         ("lou de laage movies?", "Lou de Laâge", "The Innocents"),
+        ("gael's actor was in west side story right?", "David Alvarez", "West Side Story"),  # by the character
+        ("wait jack is lenny bruce from maisel??", "Luke Kirby", "Lenny Bruce"),
     ],
 )
 def test_what_else_an_actor_has_been_in_is_their_known_for(
