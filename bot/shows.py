@@ -53,11 +53,16 @@ _DETERMINERS = frozenset("the a an this that my your its their our".split())
 # Reported speech ends one too ("saw an article saying | season 2", "in stranger things | says my friend"), and
 # so does a time ("binged it in like two | days").
 _SPAN_STOP = frozenset(
-    "and or but because if when with to how what where who why so says said saying "
+    "and or but because if when with to how what where who why so says said saying swears swore claims "
+    "claimed thinks heard told tells "
     "day days week weeks weekend month months year years hour hours minute minutes".split()
 )
 # After the show itself ("can i stream it in canada", "is the series on peacock") these say where, not which show.
 _PLACES = frozenset({"in", "on"})
+# After these too "in"/"on" says where: "s2 is already filming in london", "is it available in canada".
+_LOCATING = frozenset(
+    "filming filmed shot shooting set based located available streaming airing aired released".split()
+)
 # Other prepositions that end a verb's object ("cancel my reservation | at osteria").
 _PREPOSITIONS = frozenset("at by about into onto near via through".split())
 # Words that qualify a season or episode rather than name a show ("the next season"), the verbs and
@@ -201,7 +206,7 @@ def foreign_show_name(
     for i, w in enumerate(words):
         # After "of"/"in"/..., or after a verb aimed at a show ("did they cancel the bear", "watch severance").
         after_aux = w in _AUXILIARIES and i > 0 and words[i - 1] in tv_words and not _after_determiner(words, i - 1)
-        where = w in _PLACES and _after_this_show(words, i)
+        where = w in _PLACES and (_after_this_show(words, i) or (i > 0 and words[i - 1] in _LOCATING))
         if (
             (w in _SPAN_START and not where)
             or (w in REQUEST_VERBS and w in tv_words and not _after_determiner(words, i) and not _said_of_it(words, i))

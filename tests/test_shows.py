@@ -61,6 +61,8 @@ def test_another_show_is_named(question: str, name: str) -> None:
         "was not it only ever ordered for 1 season anyway",
         "i binged the whole season in like 2 days no regrets",  # a time ends a name
         "is season 2 still on track",  # how a plan stands, not where it streams
+        "my cousin swears season 2 is already filming in london right now",  # where it films; who says so
+        "is it available in canada",
         "she would love to go back for season 2 so is she returning",  # "so" starts a clause of its own
     ],
 )
