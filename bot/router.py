@@ -215,7 +215,8 @@ class Router:
             return self._fact_answer(index, fate, 1.0)
         if _known_for(index, words, names):
             return self._person_answer(index, "@known-for", names, 1.0)
-        words = index.model.correct(words)
+        # A TV word is no typo of a pack's word ("the pilot" is not "the plot").
+        words = [w if w in _NOT_TYPOS else c for w, c in zip(words, index.model.correct(words), strict=True)]
         if (
             mention is None
             and about_a_show(words, lambda w: w not in SLOT_WORDS and index.model.knows(w))
@@ -321,7 +322,7 @@ class Router:
         strangers = _strangers(index, words) if unpointed else []
         if unpointed and _in_the_shows_place(index, words, best, strangers):
             return _unknown(index, confidence=confidence)
-        if _off_frame(index, words, best) or _asks_for_a_stranger(index, words):
+        if _off_frame(index, words, best) or _asks_for_a_stranger(index, words) or _another_episode(index, words, best):
             return _unknown(index, confidence=confidence)
         needed = _needed_confidence(index, words, accept)
         if unpointed and _elsewhere(index, words, best, strangers):
@@ -575,6 +576,39 @@ def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
     start = next((i for i, w in enumerate(words) if w not in _GREETING_COMPANY), len(words))
     end = next((i for i in range(len(words), start, -1) if words[i - 1] not in _GREETING_COMPANY), start)
     return [w for w in _content_words(words[start:end]) if not index.model.recognises(w) and w not in FILLER]
+
+
+_NOT_TYPOS = TV_WORDS | frozenset("pilot prequel reboot teaser showrunner".split())
+_EPISODE_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+# How an answer tells of the first episode ("premiered ... with all eight episodes"), or of episodes at all.
+_FIRST_EPISODE = re.compile(r"\b(?:first episode|episode 1|pilot|premiered|premieres)\b")
+_EPISODE_WORDS = frozenset(stem(w) for w in "episode episodes finale".split())
+
+
+def _episode_asked(words: list[str]) -> int | None:
+    """The episode a question names by number ("episode 3", "the first episode", "the pilot"), if any."""
+    for i, w in enumerate(words):
+        if w == "pilot":
+            return 1
+        if w == "episode":
+            if i + 1 < len(words) and words[i + 1].isdigit():
+                return int(words[i + 1])
+            if i > 0 and words[i - 1] in _EPISODE_ORDINALS:
+                return _EPISODE_ORDINALS[words[i - 1]]
+    return None
+
+
+def _another_episode(index: ShowIndex, words: list[str], best: str) -> bool:
+    """Whether a fan's question about one episode ("who directed episode 1", "what's the name of the first
+    episode") would get a fact that tells of no such episode: the finale's director, the genre."""
+    if index.model.points_at_show < REFERRING_PACK or (asked := _episode_asked(words)) is None:
+        return False
+    fact = index.facts.get(best)
+    if fact is None:
+        return False
+    if asked == 1:
+        return _FIRST_EPISODE.search(normalize(fact.answer)) is None
+    return fact.answer_stems.isdisjoint(_EPISODE_WORDS)
 
 
 # "what <thing> ..." / "what is the <thing> ...", with more of the question after the thing.

@@ -1008,6 +1008,24 @@ def test_a_kind_of_thing_the_pack_never_mentions_is_unknown(etoile_router: Route
 @pytest.mark.parametrize(
     "question",
     [
+        "who directed episode 1",  # the finale's director is another episode's
+        "who directed the first episode of etoile",
+        "what's the name of the first episode",  # the genre fact tells of no episode
+        "what happens in the pilot",  # "pilot" is no typo of "plot"
+        "how do i become a pilot",
+    ],
+)
+def test_a_question_about_one_episode_gets_no_fact_about_another(etoile_router: Router, question: str) -> None:
+    assert etoile_router.ask(question).status == "unknown"
+
+
+def test_a_question_about_the_first_episode_gets_a_fact_that_tells_of_it(etoile_router: Router) -> None:
+    assert etoile_router.ask("when did episode 1 come out").fact_id == "premiere-date"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
         "what year did etoile come out",
         "what kind of show is etoile",
         "which outlet first reported that etoile wasnt getting a season 2",  # every answer cites its outlets
