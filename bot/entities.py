@@ -121,6 +121,11 @@ class Person:
         return frozenset(stem(w) for w in normalize(self.character).split())
 
     @cached_property
+    def credit_titles(self) -> tuple[str, ...]:
+        """The titles of the actor's other works as a question holds them (`credit_title`), joined."""
+        return tuple(" ".join(credit_title(c)) for c in self.known_for)
+
+    @cached_property
     def about(self) -> frozenset[str]:
         """Stems of the character's name and description, for questions that describe them."""
         return frozenset(stem(w) for w in normalize(f"{self.character} {self.description}").split())

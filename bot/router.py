@@ -14,7 +14,6 @@ from bot.entities import (
     TEMPLATES,
     Mention,
     Person,
-    credit_title,
     described_people,
 )
 from bot.intent import STOPWORDS, stem
@@ -292,6 +291,7 @@ class Router:
                 return self._person_answer(index, template, [Mention((person,), CHARACTER_SLOT, 0, 0)], 1.0)
         if (
             not names
+            and words[0] == "who"
             and (runs := _WHO_RUNS.match(" ".join(words))) is not None
             and (person := _one_described(index, ["director", *words[len(runs.group(0).split()) :]]))
         ):
@@ -587,6 +587,8 @@ _EPISODE_WORDS = frozenset(stem(w) for w in "episode episodes finale".split())
 
 def _episode_asked(words: list[str]) -> int | None:
     """The episode a question names by number ("episode 3", "the first episode", "the pilot"), if any."""
+    if "episode" not in words and "pilot" not in words:
+        return None
     for i, w in enumerate(words):
         if w == "pilot":
             return 1
@@ -625,8 +627,10 @@ def _asks_for_a_stranger(index: ShowIndex, words: list[str]) -> bool:
     """Whether a fan's question asks for a kind of thing the pack never mentions ("what's the song at the end of
     episode 3", "what budget did it have"): the rest of the question may fit a fact ("the end"), but the pack
     cannot tell that thing. An FAQ sheet's requests are not judged so ("what is the routing number")."""
+    if len(words) < 3 or words[0] not in ("what", "which") or index.model.points_at_show < REFERRING_PACK:
+        return False
     match = _WHAT_THING.match(" ".join(words))
-    if match is None or index.model.points_at_show < REFERRING_PACK:
+    if match is None:
         return False
     thing = match.group("thing")
     return thing not in STOPWORDS | FILLER | _FRAME_THINGS and not index.model.recognises(thing)
@@ -887,7 +891,7 @@ def _known_for(index: ShowIndex, words: list[str], names: list[Mention]) -> bool
         return False
     text = " ".join(words)
     person = index.people.get(names[0].person_ids[0])
-    titles = [" ".join(credit_title(c)) for c in (person.known_for if person is not None else ())]
+    titles = person.credit_titles if person is not None else ()
     # A title in full, or by a name the pack gives a show it mentions ("Maisel").
     other = _named(index.other_shows, words) if titles else None
     named_work = any(f" {t} " in f" {text} " or (other is not None and other in t) for t in titles)
