@@ -71,6 +71,11 @@ GREETINGS = frozenset(
 _GREETING_COMPANY = (
     GREETINGS | frozenset("good everyone everybody guys folks yall much bot showbot".split()) | STOPWORDS
 )
+# What a greeting or thanks around a question is made of ("hey bot, ...", "... thx"); not "good" ("is it good").
+_GREETING_EDGE = frozenset(
+    "hello hi hey hiya howdy yo sup greetings thanks thank thx ty cheers bye goodbye gm gn lol lmao haha ok okay "
+    "bot showbot everyone everybody guys folks yall".split()
+)
 # A pack whose phrasings mostly point at the show (name it, say "it", "season", "the ending": see
 # `refers_to_a_show`) was written by fans asking about a show. A question to such a pack that does not, and
 # holds a word the pack has never seen, asks about that word ("what does schadenfreude mean", "recommend a
@@ -195,8 +200,11 @@ class Router:
         index = self.base.show(slug)
         if not words:  # just the show's name
             return _unknown(index, f'What would you like to know about {index.title}? e.g. "is there a season 2?"')
-        if _is_greeting(words) and not self._answers_greetings(slug):
-            return _unknown(index)
+        if not self._answers_greetings(slug):
+            if _is_greeting(words):
+                return _unknown(index)
+            # "hey bot, who's in this": the question, without the greeting around it.
+            words = _without_greeting(words) or words
         other = _named(index.other_shows, words)
         if other is not None and _names_the_makers(words, other):
             other = None  # "the ballet show from the Maisel creator": this show, by who made that one
@@ -573,9 +581,14 @@ def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
     """The question's content words the pack has never seen, in phrasings, answers or names (not filler
     such as "someone" or "best", nor a greeting or thanks opening or closing the message: "translate good
     morning into french" asks about the words, "good morning, what genre is it" does not)."""
-    start = next((i for i, w in enumerate(words) if w not in _GREETING_COMPANY), len(words))
-    end = next((i for i in range(len(words), start, -1) if words[i - 1] not in _GREETING_COMPANY), start)
-    return [w for w in _content_words(words[start:end]) if not index.model.recognises(w) and w not in FILLER]
+    return [w for w in _content_words(_without_greeting(words)) if not index.model.recognises(w) and w not in FILLER]
+
+
+def _without_greeting(words: list[str]) -> list[str]:
+    """The words between a greeting or thanks opening or closing the message ("hey bot, who's in this")."""
+    start = next((i for i, w in enumerate(words) if w not in _GREETING_EDGE), len(words))
+    end = next((i for i in range(len(words), start, -1) if words[i - 1] not in _GREETING_EDGE), start)
+    return words[start:end]
 
 
 _NOT_TYPOS = TV_WORDS | frozenset("pilot prequel reboot teaser showrunner".split())
@@ -745,8 +758,9 @@ def _one_described(index: ShowIndex, described: list[str]) -> str | None:
 
 
 def _needed_confidence(index: ShowIndex, words: list[str], accept: float) -> float:
-    """The confidence a match needs: the threshold, raised by the share of unfamiliar content words."""
-    content = _content_words(words)
+    """The confidence a match needs: the threshold, raised by the share of unfamiliar content words (not
+    counting a greeting around the question)."""
+    content = _content_words(_without_greeting(words))
     if not content:
         return float(accept ** (1 / CONTENT_FREE))
     unfamiliar = sum(not index.model.familiar(w) for w in content) / len(content)
@@ -803,6 +817,9 @@ def _is_small_talk(words: list[str]) -> bool:
 def _is_greeting(words: list[str]) -> bool:
     if ("how" in words or "up" in words) and _is_small_talk(words):  # the gate: small talk holds one of them
         return True
+    core = _without_greeting(words)
+    if len(core) >= 3 and core[0] in _QUESTION_STARTS:
+        return False  # a question after the greeting, if only of stopwords: "hey bot, who's in this"
     if _GREETING_COMPANY.issuperset(words):
         return not GREETINGS.isdisjoint(words)
     # Most questions hold a word that no squeezing makes company ("plays"): no need to squeeze them all.

@@ -347,6 +347,13 @@ def test_a_message_about_another_show_is_not_answered_from_its_question(etoile_r
     assert etoile_router.ask("I love Severance. Is there a season 2?").status == "unknown"
 
 
+@pytest.mark.parametrize(
+    ("message", "fact"), [("hey bot, who's in this", "cast"), ("hi! is there a season 2? thx", "renewal-cancelled")]
+)
+def test_a_greeting_around_a_question_is_not_part_of_it(etoile_router: Router, message: str, fact: str) -> None:
+    assert etoile_router.ask(message).fact_id == fact
+
+
 @pytest.mark.parametrize("message", ["hi bot!! how's it going", "what is etoile rated? ok for my 10 yr old?"])
 def test_a_declined_message_is_not_answered_from_an_unsure_question_of_it(etoile_router: Router, message: str) -> None:
     assert etoile_router.ask(message).status == "unknown"
