@@ -241,6 +241,10 @@ class Router:
         answer = self._decide(index, words, names, unpointed)
         if answer.status == "unknown" and (told := _told_of(index, words, names)) is not None:
             answer = self._fact_answer(index, told, 1.0)  # what the plot tells of the characters it names
+        elif (answer.fact_id or "").startswith("@who-is-character:") and (
+            told := _told_of(index, words, names, index.people[str(answer.fact_id).partition(":")[2]].about)
+        ):
+            answer = self._fact_answer(index, told, 1.0)  # "what is Crispin scheming": more than who he is
         # A cast name beside another show's ("who plays Cheyenne in Maisel") asks about that show's cast,
         # unless the question names this show too, or says "in it" ("is Yanic Truesdale from Gilmore Girls in
         # Étoile", "... in this").
@@ -960,16 +964,19 @@ def _credited(index: ShowIndex, words: list[str]) -> tuple[list[str], Mention] |
 _CAST_VERBS = frozenset("plays played playing portrays portrayed actor actress actors".split())
 
 
-def _told_of(index: ShowIndex, words: list[str], names: list[Mention]) -> Fact | None:
+def _told_of(
+    index: ShowIndex, words: list[str], names: list[Mention], told: frozenset[str] = frozenset()
+) -> Fact | None:
     """For a question about the one or two characters it names that nothing else answered: the spoiler fact
     naming them all that uses a word of the question besides the cast words ("who does Mishi flirt with", "who
-    does Jack pick to replace Nicholas"); of several, the one the model ranks first."""
+    does Jack pick to replace Nicholas"), and besides the `told` stems (what an answer found already says);
+    of several, the one the model ranks first."""
     people = list(dict.fromkeys(m.person_ids[0] for m in names if len(m.person_ids) == 1))
     if not 1 <= len(people) <= 2 or any(m.kind != CHARACTER_SLOT or len(m.person_ids) != 1 for m in names):
         return None
     if not _CAST_VERBS.isdisjoint(words):
         return None  # who plays them: no plot tells
-    asked = frozenset(stem(w) for w in _content_words(words)) - CAST_WORDS
+    asked = frozenset(stem(w) for w in _content_words(words)) - CAST_WORDS - told
     if not asked:
         return None
     return _told_by_spoiler(index, tuple(index.people[p] for p in people), words, asked)
