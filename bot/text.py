@@ -19,7 +19,9 @@ _PLATFORM_MARKUP = re.compile(
     r"<[@#!][^>\s]{0,80}>"  # <@U123>, <@!123>, <@&role>, <#C1|general>, <!channel>, <!here|here>
     r"|@(?:everyone|here|channel)\b"
     r"|https?://\S+"
-    r"|<a?:\w{1,40}:\d{1,30}>",  # Discord custom emoji <:name:123>
+    r"|<a?:\w{1,40}:\d{1,30}>"  # Discord custom emoji <:name:123>
+    r"|<(script|style)\b[^>]{0,200}>.{0,2000}?</\1\s*>"  # pasted HTML: a script's or style's text is no question
+    r"|</?[a-z][a-z0-9]{0,10}\b[^<>]{0,200}>",  # and its other tags: <b>, </p>, <img src=...>
     re.IGNORECASE,
 )
 
@@ -103,6 +105,7 @@ _CHAT = {
     "dad": "father",
     "bf": "boyfriend",
     "gf": "girlfriend",
+    "saison": "season",  # French fans of a show set in Paris: "Étoile saison 2 ?"
     # Slang for cancelling a show: "why'd they axe it".
     "axe": "cancel",
     "axed": "cancelled",

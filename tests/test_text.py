@@ -97,6 +97,7 @@ def test_contractions_and_apostrophe_free_spellings(variant: str) -> None:
         ("why did they axe it", "why did they cancel it"),  # slang for cancelling a show
         ("was it axed", "was it cancelled"),
         ("when was it greenlit", "when was it ordered"),
+        ("étoile saison 2", "etoile season 2"),
     ],
 )
 def test_chat_spellings(chat: str, plain: str) -> None:
@@ -105,6 +106,14 @@ def test_chat_spellings(chat: str, plain: str) -> None:
 
 def test_british_and_american_spellings_meet() -> None:
     same("was it canceled", "was it cancelled")
+
+
+@pytest.mark.parametrize(
+    "html", ["<script>alert('x')</script>", "<style>p {color: red}</style>", "<b>", "<img src=x onerror=alert(1)>"]
+)
+def test_pasted_html_is_no_part_of_the_question(html: str) -> None:
+    same(f"{html} who plays tobias", "who plays tobias")
+    same("is 2 < 3", "is 2 3")  # a lone angle bracket is no tag
 
 
 @pytest.mark.parametrize(
