@@ -590,6 +590,8 @@ def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
 
 def _without_greeting(words: list[str]) -> list[str]:
     """The words between a greeting or thanks opening or closing the message ("hey bot, who's in this")."""
+    if not words or (words[0] not in _GREETING_EDGE and words[-1] not in _GREETING_EDGE):
+        return words  # most questions: no greeting to cut (saves two scans)
     start = next((i for i, w in enumerate(words) if w not in _GREETING_EDGE), len(words))
     end = next((i for i in range(len(words), start, -1) if words[i - 1] not in _GREETING_EDGE), start)
     return words[start:end]
