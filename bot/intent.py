@@ -450,11 +450,12 @@ class IntentModel:
     def in_phrasings(self, word: str) -> bool:
         return bool(self.lexicon.kind(word) & PHRASING)
 
-    def correct(self, words: Iterable[str]) -> list[str]:
-        """Replace unknown words by the closest phrasing word ("renwed" -> "renewed")."""
+    def correct(self, words: Iterable[str], keep: frozenset[str] = frozenset()) -> list[str]:
+        """Replace unknown words by the closest phrasing word ("renwed" -> "renewed"), but not those in `keep`,
+        which are no typos whatever the pack holds ("pilot" is not "plot")."""
         out = []
         for w in words:
-            if len(w) >= 4 and not w.isdigit() and not self.recognises(w):
+            if len(w) >= 4 and not w.isdigit() and w not in keep and not self.recognises(w):
                 hit = process.extractOne(w, self._typo_targets, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
                 if hit:
                     w = hit[0]

@@ -116,19 +116,17 @@ class Router:
             )
         whole = self._answer(text, context)
         parts = sentences(text)
-        two = _TWO_QUESTIONS.search(text) is not None and not _about_another_show(whole)
-        if not two and len(parts) < 2:
-            return whole
+        another = _about_another_show(whole)
+        two = _TWO_QUESTIONS.search(text) is not None and not another
+        if not two and (len(parts) < 2 or another):
+            return whole  # one sentence, or declined as about another show: no sentence of it is answered either
+        context = self._about_the_show_named(text, context)
         if whole.status == "unknown" and not two:
-            if _about_another_show(whole):
-                return whole  # declined as a whole: no sentence of it is answered either
             # "simon callow, who does he play? one site said arturo": the one question of it answered confidently
             # alone (as confidently as a question with no content word must be: not "how's it going").
-            context = self._about_the_show_named(text, context)
             answers = [self._answer(part, context) for part in parts if _is_question(part)]
             sure = [a for a in answers if a.status == "answered" and a.confidence >= self._sure(a)]
             return sure[0] if len(sure) == 1 else whole
-        context = self._about_the_show_named(text, context)
         # "who made it, and where can I watch it?": each question answered, in one answer.
         if two and (both := self._two_questions(parts, context)) is not None:
             return both
@@ -222,8 +220,7 @@ class Router:
             return self._fact_answer(index, fate, 1.0)
         if _known_for(index, words, names):
             return self._person_answer(index, "@known-for", names, 1.0)
-        # A TV word is no typo of a pack's word ("the pilot" is not "the plot").
-        words = [w if w in _NOT_TYPOS else c for w, c in zip(words, index.model.correct(words), strict=True)]
+        words = index.model.correct(words, keep=_NOT_TYPOS)
         if (
             mention is None
             and about_a_show(words, lambda w: w not in SLOT_WORDS and index.model.knows(w))
@@ -300,7 +297,7 @@ class Router:
             if template == "@actor-of-character":
                 return self._described_person_answer(index, described)
             if person := _one_described(index, described):
-                return self._person_answer(index, template, [Mention((person,), CHARACTER_SLOT, 0, 0)], 1.0)
+                return self._person_answer(index, template, [_mention_of(person, CHARACTER_SLOT)], 1.0)
         if (
             not names
             and words[0] == "who"
@@ -308,17 +305,17 @@ class Router:
             and (person := _one_described(index, ["director", *words[len(runs.group(0).split()) :]]))
         ):
             # "who runs the Paris company", "who is in charge of the NY ballet company": its director.
-            return self._person_answer(index, "@who-is-character", [Mention((person,), CHARACTER_SLOT, 0, 0)], 1.0)
+            return self._person_answer(index, "@who-is-character", [_mention_of(person, CHARACTER_SLOT)], 1.0)
         if not names and words[:3] == ["who", "is", "the"] and (person := _one_described(index, words[3:])):
             # "who is the billionaire": a character by description, when exactly one fits it well.
-            return self._person_answer(index, "@who-is-character", [Mention((person,), CHARACTER_SLOT, 0, 0)], 1.0)
+            return self._person_answer(index, "@who-is-character", [_mention_of(person, CHARACTER_SLOT)], 1.0)
         if not names and _asks_about_unknown_name(index, words, ranked, accept):
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
         relative = _relative(index, words, names) if REQUIRED_SLOT.get(best) == CHARACTER_SLOT else None
         if relative is not None:
             if relative == NO_ONE:
                 return _unknown(index, f"{UNKNOWN_TEXT} I don't know who that is in {index.title}.", confidence)
-            return self._person_answer(index, best, [Mention((relative,), CHARACTER_SLOT, 0, 0)], confidence)
+            return self._person_answer(index, best, [_mention_of(relative, CHARACTER_SLOT)], confidence)
         if names and best in REQUIRED_SLOT and confidence < _needed_for_cast_question(index, words, names, accept):
             # Not about the person's role ("is the show with Charlotte Gainsbourg renewed", "how old is Lou
             # de Laage"): the facts compete without the cast templates, and answer only on their own merit.
@@ -420,10 +417,7 @@ class Router:
             first, second = (p.character.split()[0] if characters else p.actor for p in pair)
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know how {first} and {second} are related.")
         return _joined(
-            [
-                self._person_answer(index, "@who-is-character", [Mention((p.id,), CHARACTER_SLOT, 0, 0)], 1.0)
-                for p in telling
-            ]
+            [self._person_answer(index, "@who-is-character", [_mention_of(p.id, CHARACTER_SLOT)], 1.0) for p in telling]
         )
 
     def _person_answer(self, index: ShowIndex, template: str, names: list[Mention], confidence: float) -> Answer:
@@ -432,8 +426,8 @@ class Router:
             # (no "No:", which would misread "who does Luke Kirby play, who plays Cheyenne").
             character, actor = mismatch
             both = [
-                self._person_answer(index, "@actor-of-character", [_mention_of(character, CHARACTER_SLOT)], 1.0),
-                self._person_answer(index, "@character-of-actor", [_mention_of(actor, ACTOR_SLOT)], 1.0),
+                self._person_answer(index, "@actor-of-character", [_mention_of(character.id, CHARACTER_SLOT)], 1.0),
+                self._person_answer(index, "@character-of-actor", [_mention_of(actor.id, ACTOR_SLOT)], 1.0),
             ]
             role = "" if actor.role == "main" else f" ({actor.role})"
             text = f"{character.character} is played by {character.actor}; {actor.actor} plays {actor.character}{role}."
@@ -444,9 +438,7 @@ class Router:
             return _unknown(index, f"{UNKNOWN_TEXT} I don't know that name in {index.title}.")
         each = list(dict.fromkeys(m.person_ids[0] for m in ordered if m.kind == wanted and len(m.person_ids) == 1))
         if len(each) > 1 and all(m.kind == wanted for m in ordered):  # "who plays Jack and Cheyenne": both
-            return _joined(
-                [self._person_answer(index, template, [Mention((p,), wanted, 0, 0)], confidence) for p in each]
-            )
+            return _joined([self._person_answer(index, template, [_mention_of(p, wanted)], confidence) for p in each])
         people = [index.people[p] for p in ordered[0].person_ids if p in index.people]
         if len(people) > 1:
             return Answer(
@@ -510,8 +502,9 @@ def _mismatched_pair(index: ShowIndex, names: list[Mention]) -> tuple[Person, Pe
     return (character, actor) if character is not None and actor is not None else None
 
 
-def _mention_of(person: Person, kind: str) -> Mention:
-    return Mention((person.id,), kind, 0, 0)
+def _mention_of(person_id: str, kind: str) -> Mention:
+    """A mention of one person that no words of the question hold (found by description, relation, ...)."""
+    return Mention((person_id,), kind, 0, 0)
 
 
 def _joined(answers: list[Answer]) -> Answer:
@@ -588,15 +581,17 @@ def _strangers(index: ShowIndex, words: list[str]) -> list[str]:
     return [w for w in _content_words(_without_greeting(words)) if not index.model.recognises(w) and w not in FILLER]
 
 
-def _without_greeting(words: list[str]) -> list[str]:
-    """The words between a greeting or thanks opening or closing the message ("hey bot, who's in this")."""
-    if not words or (words[0] not in _GREETING_EDGE and words[-1] not in _GREETING_EDGE):
+def _without_greeting(words: list[str], edge: frozenset[str] = _GREETING_EDGE) -> list[str]:
+    """The words between a greeting or thanks opening or closing the message ("hey bot, who's in this"):
+    words of `edge` at either end."""
+    if not words or (words[0] not in edge and words[-1] not in edge):
         return words  # most questions: no greeting to cut (saves two scans)
-    start = next((i for i, w in enumerate(words) if w not in _GREETING_EDGE), len(words))
-    end = next((i for i in range(len(words), start, -1) if words[i - 1] not in _GREETING_EDGE), start)
+    start = next((i for i, w in enumerate(words) if w not in edge), len(words))
+    end = next((i for i in range(len(words), start, -1) if words[i - 1] not in edge), start)
     return words[start:end]
 
 
+# A TV word is no typo of a pack's word ("the pilot" is not "the plot").
 _NOT_TYPOS = TV_WORDS | frozenset("pilot prequel reboot teaser showrunner".split())
 _EPISODE_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 # How an answer tells of the first episode ("premiered ... with all eight episodes"), or of episodes at all.
@@ -815,9 +810,7 @@ _AROUND_SMALL_TALK = GREETINGS | frozenset("bot showbot everyone everybody guys 
 
 
 def _is_small_talk(words: list[str]) -> bool:
-    start = next((i for i, w in enumerate(words) if w not in _AROUND_SMALL_TALK), len(words))
-    end = next((i for i in range(len(words), start, -1) if words[i - 1] not in _AROUND_SMALL_TALK), start)
-    return _SMALL_TALK.match(" ".join(words[start:end])) is not None
+    return _SMALL_TALK.match(" ".join(_without_greeting(words, _AROUND_SMALL_TALK))) is not None
 
 
 def _is_greeting(words: list[str]) -> bool:

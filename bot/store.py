@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.entities import NameMatcher, Person, credit_title
+from bot.entities import NameMatcher, Person
 from bot.intent import MODEL_COLUMNS, IntentModel, stem
 from bot.models import Source
 from bot.settings import DEFAULT_PACK_MEMORY_MB
@@ -115,12 +115,12 @@ class ShowIndex:
 
     @cached_property
     def credits(self) -> dict[tuple[str, ...], tuple[str, ...]]:
-        """The cast's other works, by the words of their title (`credit_title`), to the ids of the people
-        known for each: read when a question may name an actor by a work ("the West Side Story guy")."""
+        """The cast's other works, by the words of their title (`Person.credit_titles`), to the ids of the
+        people known for each: read when a question may name an actor by a work ("the West Side Story guy")."""
         out: dict[tuple[str, ...], tuple[str, ...]] = {}
         for person in self.people.values():
-            for credit in person.known_for:
-                title = credit_title(credit)
+            for joined in person.credit_titles:
+                title = tuple(joined.split())
                 out[title] = (*out.get(title, ()), person.id)
         return out
 
